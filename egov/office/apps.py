@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OfficeConfig(AppConfig):
+    name = "egov.office"
+    label = "office"
+    verbose_name = "Văn phòng cán bộ"
