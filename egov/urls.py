@@ -11,4 +11,8 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("egov.accounts.urls")),
+    path("office/", include("egov.office.urls")),
+    path("api/v1/", include("egov.api.urls")),
+    path("", include("egov.portal.urls")),
 ]
