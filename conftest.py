@@ -1,8 +1,8 @@
 """Fixtures shared by every app's tests: a small unit tree and officials holding roles on it.
 
-    province (Tỉnh Thử)
-    ├── commune_a (Xã An)      ├── agency inside: ubnd_a
-    └── commune_b (Xã Bình)    (sibling of commune_a)
+province (Tỉnh Thử)
+├── commune_a (Xã An)      ├── agency inside: ubnd_a
+└── commune_b (Xã Bình)    (sibling of commune_a)
 """
 
 from __future__ import annotations
@@ -16,20 +16,33 @@ from egov.units.services import unit_create
 
 @pytest.fixture
 def province(db):
-    return unit_create(actor=None, name="Tỉnh Thử Nghiệm", kind=UnitKind.PROVINCE, code="99",
-                       audit=False)
+    return unit_create(
+        actor=None, name="Tỉnh Thử Nghiệm", kind=UnitKind.PROVINCE, code="99", audit=False
+    )
 
 
 @pytest.fixture
 def commune_a(province):
-    return unit_create(actor=None, name="Xã An Hòa", kind=UnitKind.COMMUNE, parent=province,
-                       code="99001", audit=False)
+    return unit_create(
+        actor=None,
+        name="Xã An Hòa",
+        kind=UnitKind.COMMUNE,
+        parent=province,
+        code="99001",
+        audit=False,
+    )
 
 
 @pytest.fixture
 def commune_b(province):
-    return unit_create(actor=None, name="Xã Bình Minh", kind=UnitKind.COMMUNE, parent=province,
-                       code="99002", audit=False)
+    return unit_create(
+        actor=None,
+        name="Xã Bình Minh",
+        kind=UnitKind.COMMUNE,
+        parent=province,
+        code="99002",
+        audit=False,
+    )
 
 
 @pytest.fixture
@@ -39,9 +52,13 @@ def make_user(db):
     def make(kind: str = UserKind.OFFICIAL, password: str = "mat-khau-thu-nghiem-1", **fields):
         counter["n"] += 1
         username = fields.pop("username", f"user{counter['n']}")
-        user = User.objects.create_user(username=username, password=password, kind=kind,
-                                        full_name=fields.pop("full_name", f"Người Dùng {counter['n']}"),
-                                        **fields)
+        user = User.objects.create_user(
+            username=username,
+            password=password,
+            kind=kind,
+            full_name=fields.pop("full_name", f"Người Dùng {counter['n']}"),
+            **fields,
+        )
         return user
 
     return make

@@ -75,8 +75,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         errors = list(exc.errors)
         if exc.field and not errors:
             errors = [{"field": exc.field, "message": str(exc.message)}]
-        body = problem_body(exc.status, str(exc.message), code=exc.code, instance=instance,
-                            errors=errors)
+        body = problem_body(
+            exc.status, str(exc.message), code=exc.code, instance=instance, errors=errors
+        )
         return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
@@ -87,12 +88,18 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         return None
     status = response.status_code
     if isinstance(exc, drf_exceptions.ValidationError):
-        body = problem_body(status, _("Dữ liệu gửi lên không hợp lệ."), code="validation",
-                            instance=instance, errors=_flatten(exc.detail))
+        body = problem_body(
+            status,
+            _("Dữ liệu gửi lên không hợp lệ."),
+            code="validation",
+            instance=instance,
+            errors=_flatten(exc.detail),
+        )
     else:
         detail = exc.detail if isinstance(exc, drf_exceptions.APIException) else str(exc)
-        body = problem_body(status, str(detail), code=getattr(exc, "default_code", ""),
-                            instance=instance)
+        body = problem_body(
+            status, str(detail), code=getattr(exc, "default_code", ""), instance=instance
+        )
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
