@@ -53,9 +53,12 @@ def user_create(
         raise ValidationFailed("Tên đăng nhập không hợp lệ.", field="username")
     if kind not in UserKind.values:
         raise ValidationFailed("Loại tài khoản không hợp lệ.", field="kind")
-    if kind == UserKind.OFFICIAL and actor is not None:
-        if home_unit is None or not policy.has_perm_on(actor, policy.Perm.USER_MANAGE, home_unit):
-            raise Forbidden("Bạn không có quyền tạo cán bộ cho đơn vị này.")
+    if (
+        kind == UserKind.OFFICIAL
+        and actor is not None
+        and (home_unit is None or not policy.has_perm_on(actor, policy.Perm.USER_MANAGE, home_unit))
+    ):
+        raise Forbidden("Bạn không có quyền tạo cán bộ cho đơn vị này.")
     national_id, tax_code = _validate_identity(national_id=national_id, tax_code=tax_code)
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict("Tên đăng nhập đã được sử dụng.", field="username")
