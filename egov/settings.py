@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "egov.portal",
     "egov.office",
     "egov.api",
+    "egov.demo",
 ]
 
 MIDDLEWARE = [

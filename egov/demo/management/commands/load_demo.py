@@ -1,0 +1,44 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from egov.core.errors import DomainError
+from egov.demo import services
+
+
+class Command(BaseCommand):
+    help = "Nạp dữ liệu demo (tỉnh Thanh Hóa, tài khoản demo). Idempotent; chỉ khi DEBUG bật."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--quiet-accounts", action="store_true", help="Không in danh sách tài khoản demo."
+        )
+
+    def handle(self, *args, **options):
+        try:
+            counts = services.load_demo()
+        except DomainError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Dữ liệu demo sẵn sàng / demo data ready: {counts['units']} đơn vị, "
+                f"{counts['users']} tài khoản."
+            )
+        )
+        if not options["quiet_accounts"]:
+            self.stdout.write(accounts_table())
+
+
+def accounts_table() -> str:
+    from egov.accounts.models import Role
+
+    lines = [
+        "",
+        f"Tài khoản demo / demo accounts (mật khẩu / password: {services.DEMO_PASSWORD})",
+        f"{'tên đăng nhập':<18} {'họ tên':<30} {'vai trò':<24} nơi",
+    ]
+    for a in services.DEMO_ACCOUNTS:
+        role = str(Role(a.role).label) if a.role else "Công dân / doanh nghiệp"
+        place = {"": "", "province": "Tỉnh Thanh Hóa"}.get(a.place, a.place)
+        if a.include_subtree:
+            place += " (cả đơn vị trực thuộc)"
+        lines.append(f"{a.username:<18} {a.full_name:<30} {role:<24} {place}")
+    return "\n".join(lines)
