@@ -14,5 +14,6 @@ urlpatterns = [
     path("accounts/", include("egov.accounts.urls")),
     path("office/", include("egov.office.urls")),
     path("api/v1/", include("egov.api.urls")),
+    path("home/", include("egov.portal.root_urls")),  # name "home": each user's own start page
     path("", include("egov.portal.urls")),
 ]

@@ -1,3 +1,10 @@
+from django.urls import path
+
+from egov.portal.views import home
+
 app_name = "portal"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("citizen/", home.citizen_home, name="citizen-home"),
+]

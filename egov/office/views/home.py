@@ -1,0 +1,59 @@
+"""Staff home: the official's roles on units and the office pages they may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from egov.accounts.models import RoleGrant
+from egov.accounts.policy import Perm, has_any_scope
+
+
+@dataclass(frozen=True)
+class OfficeLink:
+    url_name: str
+    label: str | Promise
+    perm: str
+
+
+# The office pages, in menu order. A page appears once its url exists and the user holds the
+# permission somewhere (the page itself still checks each object against the policy).
+OFFICE_LINKS = (
+    OfficeLink("office:unit-list", _("Đơn vị hành chính"), Perm.UNIT_VIEW),
+    OfficeLink("office:user-list", _("Người dùng và phân quyền"), Perm.USER_VIEW),
+    OfficeLink("office:calendar", _("Lịch làm việc, ngày nghỉ"), Perm.CALENDAR_MANAGE),
+    OfficeLink("office:audit-list", _("Nhật ký hệ thống"), Perm.AUDIT_VIEW),
+)
+
+
+def office_links(user) -> list[dict[str, str]]:
+    links = []
+    for link in OFFICE_LINKS:
+        if not has_any_scope(user, link.perm):
+            continue
+        try:
+            url = reverse(link.url_name)
+        except NoReverseMatch:
+            continue
+        links.append({"label": str(link.label), "url": url})
+    return links
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_official:
+        raise PermissionDenied
+    # The official's own grants: no scope question, the user reads what they were given.
+    grants = (
+        RoleGrant.objects.filter(user=user).select_related("unit").order_by("unit__path", "role")
+    )
+    context = {"grants": grants, "links": office_links(user)}
+    return render(request, "office/home.html", context)

@@ -1,0 +1,31 @@
+"""Template tags of the shared layout (base.html): the main navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context: template.Context) -> list[dict[str, Any]]:
+    """The links of the main navigation for the current user, each with `current` set when it
+    is the page being shown (base.html marks it aria-current="page")."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    items = [(_("Trang chủ"), reverse("portal:home"))]
+    if user is not None and user.is_authenticated:
+        if user.is_official:
+            items.append((_("Trang cán bộ"), reverse("office:home")))
+        else:
+            items.append((_("Trang cá nhân"), reverse("portal:citizen-home")))
+        # The admin site's own rule (egov.core.admin_site) decides whether to show its link.
+        if admin.site.has_permission(request):
+            items.append((_("Quản trị"), reverse("admin:index")))
+    path = getattr(request, "path", "")
+    return [{"label": label, "url": url, "current": path == url} for label, url in items]
