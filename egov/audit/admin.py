@@ -1,12 +1,17 @@
-"""Read-only view of the audit trail in the Django admin (scoping comes later)."""
+"""Read-only view of the audit trail in the Django admin, scoped by the access policy."""
 
 from django.contrib import admin
 
+from egov.accounts.policy import Perm
 from egov.audit.models import AuditEvent
+from egov.core.admin_site import ScopedModelAdmin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ScopedModelAdmin):
+    scope_field = "unit"
+    view_perm = Perm.AUDIT_VIEW
+    manage_perm = ""  # nobody adds, changes or deletes audit events
     list_display = (
         "seq",
         "created_at",
@@ -19,7 +24,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ("action",)
     search_fields = ("actor_label", "action", "object_repr")
     date_hierarchy = "created_at"
-    list_select_related = False
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]

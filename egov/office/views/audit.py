@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from egov.accounts.policy import Perm, get_for_user, has_any_scope, units_for_choice
 from egov.audit.chain import event_hash
@@ -83,6 +84,7 @@ def _require_audit_view(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+@require_safe
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     _require_audit_view(request)
@@ -98,6 +100,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "office/audit/list.html", {"form": form, "page": page}, status=status)
 
 
+@require_safe
 @login_required
 def audit_detail(request: HttpRequest, seq: int) -> HttpResponse:
     _require_audit_view(request)
