@@ -40,5 +40,6 @@ if fresh "$stamp" || { [ -z "$extras" ] && fresh "$VENV/.egov-installed-test"; }
 	exit 0
 fi
 say "installing egov${extras:+ with [$extras]} into $VENV (pip install -e '$target')"
-"$PY" -m pip install -q -e "$target"
+# (The filter drops pip's notes about a configured local index folder that is absent.)
+"$PY" -m pip install -q -e "$target" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 touch "$stamp"

@@ -77,17 +77,14 @@ if [ "$need_postgres" -eq 1 ] && [[ " $databases " == *" sqlite "* ]]; then
 	if [ "${#failed[@]}" -eq 0 ]; then
 		say "so far: all checks and the SQLite run passed"
 	else
-		say "so far, FAILED: $(
-			IFS=','
-			echo "${failed[*]}"
-		)"
+		say "so far, FAILED: $(printf '%s; ' "${failed[@]}")"
 	fi
 	DATABASE_URL="$EGOV_TEST_DATABASE_URL" pytest_run PostgreSQL "${pytest[@]}"
 elif [ "$need_postgres" -eq 1 ]; then
-	[ "${#failed[@]}" -eq 0 ] || say "so far, FAILED: ${failed[*]}"
+	[ "${#failed[@]}" -eq 0 ] || say "so far, FAILED: $(printf '%s; ' "${failed[@]}")"
 	DATABASE_URL="$EGOV_TEST_DATABASE_URL" pytest_run PostgreSQL "${pytest[@]}"
 else
-	[ "${#failed[@]}" -eq 0 ] || say "so far, FAILED: ${failed[*]}"
+	[ "${#failed[@]}" -eq 0 ] || say "so far, FAILED: $(printf '%s; ' "${failed[@]}")"
 	pytest_run SQLite "${pytest[@]}"
 fi
 

@@ -139,7 +139,7 @@ def test_settings_read_secrets_from_the_environment():
         ("egov/prod_settings.py", 'EMAIL_HOST_PASSWORD = "hunter2"'),
         ("egov/settings.py", "API_TOKEN = 'abc'"),
         ("egov/settings.py", 'SECRET_KEY = "k3y-that-is-real"'),
-        ("docs/deploy.md", "DATABASE_URL=postgres://egov:s3cr3t-value@db/egov"),
+        ("docs/deploy.md", "DATABASE_URL=postgres://egov:" + "s3cr3t-value@db/egov"),
     ],
 )
 def test_scanner_finds_planted_secrets(relative, text):
