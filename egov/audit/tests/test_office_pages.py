@@ -59,7 +59,8 @@ def system_admin(make_user):
 
 
 def seqs(response) -> list[int]:
-    return [e.seq for e in response.context["page"].object_list]
+    """The events listed, leaving out the login events that force_login writes."""
+    return [e.seq for e in response.context["page"].object_list if not e.action.startswith("auth.")]
 
 
 def test_list_url_name():
@@ -171,16 +172,17 @@ def test_own_date_messages_are_vietnamese(client, system_admin, events):
 
 def test_invalid_utf8_and_hostile_text_do_not_break_the_page(client, system_admin, events):
     client.force_login(system_admin)
+    before = AuditEvent.objects.count()
     response = client.get(LIST + "?q=%FF%FE%C0&action=%ED%A0%80&page=abc")
     assert response.status_code == 200
     assert client.get(LIST, {"q": "'; DROP TABLE audit_auditevent; --"}).status_code == 200
     assert client.get(LIST, {"q": "../../etc/passwd"}).status_code == 200
     assert client.get(LIST, {"page": "999999"}).status_code == 200
-    assert AuditEvent.objects.count() == 3
+    assert AuditEvent.objects.count() == before
 
 
 def test_stored_markup_is_escaped(client, system_admin, commune_a):
-    audit_record(
+    event = audit_record(
         actor=None,
         action="test.xss",
         target=None,
@@ -188,7 +190,7 @@ def test_stored_markup_is_escaped(client, system_admin, commune_a):
         summary={"name": "<script>alert(1)</script>"},
     )
     client.force_login(system_admin)
-    for path in (LIST, f"/office/audit/{AuditEvent.objects.latest('seq').seq}/"):
+    for path in (LIST, f"/office/audit/{event.seq}/"):
         body = client.get(path).content.decode()
         assert "<script>alert(1)</script>" not in body
         assert "&lt;script&gt;" in body
