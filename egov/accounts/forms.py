@@ -6,10 +6,13 @@ import re
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 # The id of the block that shows a form's non-field errors (see includes/form_errors.html).
 FORM_ERRORS_ID = "form-errors"
+# Longer passwords are refused before hashing (hashing megabytes is a cheap denial of service).
+PASSWORD_MAX = 1024
 
 
 class DescribedErrorsMixin:
@@ -44,6 +47,15 @@ class LoginForm(DescribedErrorsMixin, AuthenticationForm):
         self.fields["password"].label = _("Mật khẩu")
         self.fields["username"].widget.attrs.update(
             {"autocapitalize": "none", "spellcheck": "false"}
+        )
+        # AuthenticationForm sets max_length after the field is built, so nothing enforces it:
+        # a longer name would reach authenticate() and the lockout table (255 characters).
+        limit = self.fields["username"].max_length or 150
+        self.fields["username"].validators.append(
+            MaxLengthValidator(limit, message=_("Tên đăng nhập dài quá %(limit_value)d ký tự."))
+        )
+        self.fields["password"].validators.append(
+            MaxLengthValidator(PASSWORD_MAX, message=_("Mật khẩu dài quá %(limit_value)d ký tự."))
         )
 
 
