@@ -112,6 +112,13 @@ class AuditEvent(models.Model):
         _refuse()
 
     @property
+    def role_label(self) -> str:
+        """The role's name for display (the code itself if it is not a known role)."""
+        from egov.accounts.models import Role  # display only; audit does not depend on accounts
+
+        return str(dict(Role.choices).get(self.role, self.role))
+
+    @property
     def summary_text(self) -> str:
         return json.dumps(self.summary, ensure_ascii=False, sort_keys=True)
 

@@ -96,6 +96,10 @@ def audit_record(
     `actor` is the user who acted (None for the system), `role` the role they acted in (defaults
     to the request's audit context), `target` the changed object, `unit` the unit it belongs to,
     `summary` what changed (e.g. {"name": [old, new]}).
+
+    The chain head stays locked until the caller's transaction ends, so every other writer waits
+    for it: call this as the last write of the transaction, after locking and changing the rows
+    (locking more rows after it invites deadlocks), and keep slow work out of that transaction.
     """
     ctx = current()
     if actor is not None and not getattr(actor, "is_authenticated", False):

@@ -30,6 +30,7 @@ def events(commune_a, commune_b, make_user):
     return {
         "a": audit_record(
             actor=actor,
+            role=Role.UNIT_ADMIN,
             action="unit.update",
             target=commune_a,
             unit=commune_a,
@@ -75,6 +76,7 @@ def test_unit_admin_sees_only_own_unit(client, admin_a, events):
     assert seqs(response) == [events["a"].seq]
     body = response.content.decode()
     assert "Xã An Hòa" in body and "CHI-XA-BINH" not in body
+    assert "<td>Quản trị đơn vị</td>" in body  # the role's name, not its code
     assert client.get(f"/office/audit/{events['a'].seq}/").status_code == 200
     assert client.get(f"/office/audit/{events['b'].seq}/").status_code == 404
     assert client.get(f"/office/audit/{events['none'].seq}/").status_code == 404
