@@ -12,6 +12,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,6 +37,14 @@ class EgovAdminSite(admin.AdminSite):
 
 class EgovAdminConfig(AdminConfig):
     default_site = "egov.core.admin_site.EgovAdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        from django.contrib.auth.models import Group
+
+        # Rights come from role grants on units, never from Django groups.
+        if admin.site.is_registered(Group):
+            admin.site.unregister(Group)
 
 
 class ScopedModelAdmin(admin.ModelAdmin):
@@ -93,6 +102,11 @@ class ScopedModelAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         # Records of the administration are closed or revoked, not deleted.
         return False
+
+    def _get_obj_does_not_exist_redirect(self, request: Any, opts: Any, object_id: Any) -> Any:
+        # Out of scope answers 404 like everywhere else (Django's admin would redirect with a
+        # message that confirms or denies the object's existence).
+        raise Http404
 
 
 def registered_models() -> list[type]:
