@@ -131,6 +131,13 @@ class Unit(models.Model):
                 condition=Q(valid_to__isnull=True) & ~Q(code=""),
                 name="unit_code_unique_in_force",
             ),
+            # A code can be reused after a reorganisation: an ended unit is keyed by its code
+            # and the day it ended (the national import relies on this to stay idempotent).
+            models.UniqueConstraint(
+                fields=["code", "valid_to"],
+                condition=Q(valid_to__isnull=False) & ~Q(code=""),
+                name="unit_code_unique_historical",
+            ),
             models.UniqueConstraint(
                 fields=["edid"],
                 condition=Q(valid_to__isnull=True) & ~Q(edid=""),
