@@ -126,7 +126,7 @@ def exception_update(
 
 @transaction.atomic
 def exception_delete(*, actor: Any, exception: CalendarException) -> None:
-    row = CalendarException.objects.select_for_update().select_related("unit").get(pk=exception.pk)
+    row = CalendarException.objects.select_for_update().get(pk=exception.pk)
     audit_record(
         actor=actor,
         action="calendar.exception_delete",
@@ -203,7 +203,7 @@ def office_hours_set(
 @transaction.atomic
 def office_hours_delete(*, actor: Any, office_hours: OfficeHours) -> None:
     """Remove a unit's own office hours (it then follows the unit above it or the default)."""
-    row = OfficeHours.objects.select_for_update().select_related("unit").get(pk=office_hours.pk)
+    row = OfficeHours.objects.select_for_update().get(pk=office_hours.pk)
     audit_record(
         actor=actor,
         action="calendar.office_hours_delete",
