@@ -90,10 +90,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "egov.accounts.middleware.IdleTimeoutMiddleware",
-    "egov.accounts.middleware.OfficialTwoFactorMiddleware",
     "egov.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "egov.accounts.middleware.IdleTimeoutMiddleware",
+    "egov.accounts.middleware.OfficialTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
