@@ -1,0 +1,63 @@
+"""The Django admin asks the access policy like every other page."""
+
+from __future__ import annotations
+
+import pytest
+
+from egov.accounts.models import Role, RoleGrant
+from egov.audit.models import AuditEvent
+
+
+@pytest.fixture
+def people(make_official, commune_a, commune_b):
+    return {
+        "admin_a": make_official(Role.UNIT_ADMIN, commune_a, include_subtree=True, username="qt.a"),
+        "staff_a": make_official(
+            Role.SPECIALIST, commune_a, username="cv.a", full_name="Chuyên Viên An"
+        ),
+        "staff_b": make_official(
+            Role.SPECIALIST, commune_b, username="cv.b", full_name="Chuyên Viên Bình"
+        ),
+    }
+
+
+@pytest.fixture
+def admin_client(client, settings, people):
+    settings.EGOV_OFFICIAL_2FA_REQUIRED = False
+    client.force_login(people["admin_a"])
+    return client
+
+
+def test_admin_speaks_vietnamese_and_lists_only_the_subtree(admin_client):
+    index = admin_client.get("/admin/")
+    assert index.status_code == 200
+    assert "Quản trị" in index.content.decode()
+    users = admin_client.get("/admin/accounts/user/").content.decode()
+    assert "cv.a" in users
+    assert "cv.b" not in users
+
+
+def test_out_of_scope_objects_answer_404(admin_client, people):
+    grant_b = RoleGrant.objects.get(user=people["staff_b"])
+    assert admin_client.get(f"/admin/accounts/rolegrant/{grant_b.pk}/change/").status_code == 404
+    assert (
+        admin_client.get(f"/admin/accounts/user/{people['staff_b'].pk}/change/").status_code == 404
+    )
+
+
+def test_deactivating_through_the_admin_goes_through_the_service(admin_client, people):
+    staff = people["staff_a"]
+    response = admin_client.post(f"/admin/accounts/user/{staff.pk}/change/", {"is_active": ""})
+    assert response.status_code == 302
+    staff.refresh_from_db()
+    assert not staff.is_active
+    assert AuditEvent.objects.filter(action="user.deactivate", actor=people["admin_a"]).exists()
+
+
+def test_staff_without_the_admin_right_cannot_open_it(client, settings, people):
+    settings.EGOV_OFFICIAL_2FA_REQUIRED = False
+    client.force_login(people["staff_a"])
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert client.get("/admin/accounts/user/").status_code == 302
