@@ -89,14 +89,3 @@ from django.core.management import get_commands
 sys.exit(0 if sys.argv[1] in get_commands() else 1)
 EOF
 }
-
-# compile_messages: turn egov's .po files into .mo when there are any (gettext's msgfmt needed).
-compile_messages() {
-	if [ -n "$(find egov -name '*.po' -print -quit)" ]; then
-		if have msgfmt; then
-			(cd egov && "$PY" ../manage.py compilemessages -v 0)
-		else
-			warn "gettext (msgfmt) is missing: translations are not compiled"
-		fi
-	fi
-}

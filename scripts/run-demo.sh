@@ -15,7 +15,6 @@ unset EGOV_TESTING
 var_dir="${EGOV_VAR_DIR:-$REPO_ROOT/var}"
 mkdir -p "$var_dir" "${MEDIA_ROOT:-$var_dir/media}"
 
-compile_messages
 say "migrating the database ($([ -n "${DATABASE_URL:-}" ] && echo "DATABASE_URL" || echo "$var_dir/egov.sqlite3"))"
 "$PY" manage.py migrate --noinput -v 0
 

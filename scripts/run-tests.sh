@@ -50,7 +50,6 @@ step() {
 
 step "ruff check" "$VENV/bin/ruff" check .
 step "ruff format --check" "$VENV/bin/ruff" format --check .
-compile_messages || failed+=("compilemessages")
 step "makemigrations --check" "$PY" manage.py makemigrations --check --dry-run
 step "manage.py check" "$PY" manage.py check --fail-level WARNING
 
