@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
+
+from egov.core.vntext import nfc
 
 register = template.Library()
 
@@ -29,3 +33,15 @@ def main_nav(context: template.Context) -> list[dict[str, Any]]:
             items.append((_("Quản trị"), reverse("admin:index")))
     path = getattr(request, "path", "")
     return [{"label": label, "url": url, "current": path == url} for label, url in items]
+
+
+@register.simple_tag
+def other_languages() -> list[dict[str, str]]:
+    """The languages to switch to, each named in its own language. (Django's own names are not
+    always NFC: its "Tiếng Việt" carries combining marks.)"""
+    current = get_language()
+    return [
+        {"code": code, "name": nfc(get_language_info(code)["name_local"])}
+        for code, _name in settings.LANGUAGES
+        if code != current
+    ]
