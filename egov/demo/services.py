@@ -192,9 +192,9 @@ def load_accounts(province: Unit, agencies: dict[str, Unit]) -> list[DemoAccount
 @transaction.atomic
 def load_demo(*, stdout=None) -> dict[str, int]:
     _require_debug()
-    from egov.units.importers.national import import_national_units
+    from egov.units.importers.national import import_national
 
-    import_national_units(actor=None, provinces=[PROVINCE_CODE])
+    import_national(actor=None, provinces=[PROVINCE_CODE])
     province = Unit.objects.get(code=PROVINCE_CODE, valid_to__isnull=True)
     agencies = load_agencies(province)
     load_accounts(province, agencies)

@@ -29,6 +29,13 @@ class Command(BaseCommand):
 
 def accounts_table() -> str:
     from egov.accounts.models import Role
+    from egov.units.models import Unit
+
+    names = dict(
+        Unit.objects.filter(
+            valid_to__isnull=True, code__in=[a.place for a in services.DEMO_ACCOUNTS]
+        ).values_list("code", "name")
+    )
 
     lines = [
         "",
@@ -37,7 +44,7 @@ def accounts_table() -> str:
     ]
     for a in services.DEMO_ACCOUNTS:
         role = str(Role(a.role).label) if a.role else "Công dân / doanh nghiệp"
-        place = {"": "", "province": "Tỉnh Thanh Hóa"}.get(a.place, a.place)
+        place = {"": "", "province": "Tỉnh Thanh Hóa"}.get(a.place, names.get(a.place, a.place))
         if a.include_subtree:
             place += " (cả đơn vị trực thuộc)"
         lines.append(f"{a.username:<18} {a.full_name:<30} {role:<24} {place}")
