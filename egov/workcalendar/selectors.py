@@ -165,19 +165,19 @@ def exceptions_for_user(user: Any, *, year: int) -> QuerySet[CalendarException]:
     """The exception rows of `year` a calendar manager may see: the global rows and those of
     units in their scope for `calendar.manage`."""
     year = check_year(year)
-    return (
-        CalendarException.objects.filter(date__gte=date(year, 1, 1), date__lte=date(year, 12, 31))
-        .filter(Q(unit__isnull=True) | policy.scope_q(user, policy.Perm.CALENDAR_MANAGE))
-        .select_related("unit")
-        .order_by("date", "unit__path")
-    )
+    rows = CalendarException.objects.filter(
+        date__gte=date(year, 1, 1), date__lte=date(year, 12, 31)
+    ).filter(_global_or_in_scope(user))
+    return rows.select_related("unit").order_by("date", "unit__path")
 
 
 def office_hours_for_user(user: Any) -> QuerySet[OfficeHours]:
-    return (
-        OfficeHours.objects.filter(
-            Q(unit__isnull=True) | policy.scope_q(user, policy.Perm.CALENDAR_MANAGE)
-        )
-        .select_related("unit")
-        .order_by("unit__path")
-    )
+    rows = OfficeHours.objects.filter(_global_or_in_scope(user))
+    return rows.select_related("unit").order_by("unit__path")
+
+
+def _global_or_in_scope(user: Any) -> Q:
+    scope = policy.scope_q(user, policy.Perm.CALENDAR_MANAGE)
+    if not scope:  # an empty Q: system-wide scope (`Q(a) | Q()` would drop it to Q(a))
+        return Q()
+    return Q(unit__isnull=True) | scope
