@@ -137,3 +137,40 @@ def test_admin_link_only_for_those_the_admin_lets_in(client, make_official, comm
     html = client.get("/office/").content.decode()
     assert 'href="/admin/"' in html
     assert client.get("/admin/").status_code == 200
+
+
+# --- Error pages --------------------------------------------------------------------------------
+
+
+def test_404_page_is_in_vietnamese_within_the_layout(client, db):
+    response = client.get("/khong-co-trang-nay/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Không tìm thấy trang" in html
+    assert '<main id="main"' in html
+
+
+def test_403_page_is_in_vietnamese(client, citizen):
+    client.force_login(citizen)
+    response = client.get("/office/")
+    assert response.status_code == 403
+    assert "Không có quyền truy cập" in response.content.decode()
+
+
+def test_csrf_failure_page_is_in_vietnamese(citizen):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "congdan", "password": "x"})
+    assert response.status_code == 403
+    assert "Biểu mẫu đã hết hạn" in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["500.html", "400.html"])
+def test_bare_error_pages_render_without_request_or_database(name):
+    # Django renders these with an empty context; they must not need a request or a query.
+    from django.template.loader import render_to_string
+
+    html = render_to_string(name)
+    assert '<html lang="vi">' in html
+    assert "/static/css/egov.css" in html
