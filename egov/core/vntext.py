@@ -169,16 +169,25 @@ def tone_normalize(text: str) -> str:
 _ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
 _MODIFIED = {("a", _BREVE): "ă", ("a", _CIRCUMFLEX): "â", ("e", _CIRCUMFLEX): "ê"}
 _MODIFIED |= {("o", _CIRCUMFLEX): "ô", ("o", _HORN): "ơ", ("u", _HORN): "ư"}
-# Key alphabet: "\x00" ends a word, "\x01" separates a word's letters from its
-# tones, "\x02" starts a number; letters are chr(0x40 + rank). Other scripts keep
-# their own code points (all >= 0x80), so they sort after Vietnamese letters.
-_WORD_END, _TONE_SEP, _NUMBER = "\x00", "\x01", "\x02"
+# Keys use only 0-9 and a-z, which sort the same in Python, in binary (C)
+# collation and in linguistic (ICU, glibc) collations, so they can be stored in a
+# column and used in ORDER BY. Symbols in ascending order:
+#   "0" ends a word, "1" separates a word's letters from its tones, "2" starts a
+#   number, "3".."y" are the letters a..y, "z0" is z, "z1" + 4 base-36 digits is
+#   any other character (other scripts sort after Vietnamese).
+_WORD_END, _TONE_SEP, _NUMBER, _OTHER = "0", "1", "2", "z1"
+_SYMBOLS = "0123456789abcdefghijklmnopqrstuvwxyz"
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+_DIGIT_RUN = re.compile("[0-9]+|[^0-9]+")
+_TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
 
 
-def _collation_tables() -> tuple[dict[int, str], dict[int, str]]:
-    rank = {letter: chr(0x40 + i) for i, letter in enumerate(_ALPHABET)}
+def _collation_tables() -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
+    codes = [*_SYMBOLS[3:-1], "z0"]
+    rank = dict(zip(_ALPHABET, codes, strict=True))
     primary: dict[int, str] = {}
     tone: dict[int, str] = {}
+    case: dict[int, str] = {}
     for cp in [*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
         ch = chr(cp)
         base, *marks = unicodedata.normalize("NFD", ch.lower())
@@ -188,51 +197,69 @@ def _collation_tables() -> tuple[dict[int, str], dict[int, str]]:
         if letter not in rank:
             continue
         tones = [str(1 + _TONES.index(m)) for m in marks if m in _TONES]
-        primary[cp] = rank[letter]
-        tone[cp] = tones[0] if tones else "0"
+        primary[cp], tone[cp] = rank[letter], (tones[0] if tones else "0")
+        case[cp] = "1" if ch.isupper() else "0"
     for ch in "đĐðÐ":
         primary[ord(ch)], tone[ord(ch)] = rank["đ"], "0"
-    for cp in range(0x0300, 0x0370):  # stray marks NFC could not compose
-        primary[cp] = tone[cp] = ""
-    return primary, tone
+        case[ord(ch)] = "1" if ch.isupper() else "0"
+    for cp in [*range(0x0300, 0x0370), *range(0x30, 0x3A)]:  # stray marks, digits
+        primary[cp] = tone[cp] = case[cp] = ""
+    return primary, tone, case
 
 
-_PRIMARY, _TONE = _collation_tables()
-_TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
-_DIGITS = re.compile(r"\d+")
+_PRIMARY, _TONE, _CASE = _collation_tables()
 
 
-def _number(m: re.Match[str]) -> str:
-    # Length first, so "Phường 2" < "Phường 10".
-    digits = m.group().lstrip("0") or "0"
-    return _NUMBER + chr(min(len(digits), 0x10FFFF)) + digits
+def _other(m: re.Match[str]) -> str:
+    n, digits = ord(m.group()), ""
+    for _ in range(4):
+        n, d = divmod(n, 36)
+        digits = _SYMBOLS[d] + digits
+    return _OTHER + digits
+
+
+def _primary(run: str) -> str:
+    if run[0] in "0123456789":  # length first, so 2 < 10
+        digits = run.lstrip("0") or "0"
+        return _NUMBER + _SYMBOLS[min(len(digits), 35)] + digits
+    run = run.translate(_PRIMARY)
+    return run if run.isascii() else _NON_ASCII.sub(_other, run)
 
 
 def _word_key(word: str) -> str:
-    primary = word.translate(_PRIMARY)
-    if not word.isalpha():
-        primary = _DIGITS.sub(_number, primary)
-    return primary + _TONE_SEP + word.translate(_TONE)
+    if word.isalpha():
+        primary = _primary(word)
+    else:
+        primary = "".join(_primary(run) for run in _DIGIT_RUN.findall(word))
+    tones = word.translate(_TONE)
+    if not tones.isascii():
+        tones = _NON_ASCII.sub("", tones)
+    return primary + _TONE_SEP + tones + _WORD_END
 
 
-def sort_key(text: str) -> tuple[str, str, str]:
+def sort_key(text: str) -> str:
     """Key for Vietnamese alphabetical order, word by word as dictionaries do
     ("An" < "An Bình" < "Anh", "ba bà" < "bà ba"): each word by its letters
     (a < ă < â … d < đ …), then its tones (none < huyền < hỏi < ngã < sắc < nặng),
     before the next word; case (lower first) only breaks full ties. Punctuation
     separates words; digit runs compare as numbers and sort before letters.
-    "hoà" and "hòa" give equal keys."""
-    text = tone_normalize(_DROP.sub("", text))
+    "hoà" and "hòa" give equal keys. Truncating a key keeps the order (ties only)."""
+    text = tone_normalize(unicodedata.normalize("NFKC", _DROP.sub("", text)))
     words = _TOKEN.findall(text)
-    body = _WORD_END.join(_word_key(nfc(w.casefold())) for w in words)
-    # Upper-case code points are below their lower-case ones, so swapping case
-    # puts lower case first; the cleaned text breaks the remaining ties.
-    return body, " ".join(words).swapcase(), " ".join(text.split())
+    body = "".join(_word_key(nfc(w.casefold())) for w in words)
+    case = "".join(words).translate(_CASE)
+    if not case.isascii():
+        case = "".join(
+            c if c.isascii() else "01"[c.isupper()] for c in case if c.isascii() or c.isalpha()
+        )
+    # Case bits are "0"/"1", below any symbol that can start a word, so a shorter
+    # name still sorts before a longer one it is a prefix of.
+    return body + case
 
 
-def person_sort_key(full_name: str) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+def person_sort_key(full_name: str) -> str:
     """Sort people by given name (last word), then family and middle names:
     "Lê Văn An" < "Trần Thị An" < "Nguyễn Văn Bình". Suits Kinh-style names
     (family name first); use ``sort_key`` for lists that should not reorder."""
     *family, given = full_name.split() or [""]
-    return sort_key(given), sort_key(" ".join(family))
+    return sort_key(" ".join([given, *family]))

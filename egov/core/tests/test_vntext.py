@@ -2,6 +2,7 @@ import random
 import unicodedata
 
 import pytest
+from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -34,6 +35,7 @@ any_text = st.text(
 VI_LETTERS = (
     "aăâbcdđeêghiklmnoôơpqrstuưvxyàằầèềìòồờùừỳảẳẩẻểỉỏổởủửỷãẵẫẽễĩõỗỡũữỹáắấéếíóốớúứýạặậẹệịọộợụựỵ"
 )
+KEY_SYMBOLS = set("0123456789abcdefghijklmnopqrstuvwxyz")
 vi_text = st.text(alphabet=VI_LETTERS + VI_LETTERS.upper() + " -,.'0123456789", max_size=40)
 
 
@@ -339,10 +341,16 @@ def test_other_scripts_sort_after_vietnamese_letters():
 
 
 @given(any_text)
-def test_sort_key_never_raises(text):
+def test_sort_key_never_raises_and_is_plain_ascii(text):
     key = sort_key(text)
-    assert isinstance(key, tuple)
+    assert KEY_SYMBOLS.issuperset(key)
     assert key == sort_key(text)
+
+
+@given(vi_text, vi_text)
+def test_sort_key_prefix_word_sorts_first(first, rest):
+    if search_key(first) and search_key(rest):
+        assert sort_key(first) < sort_key(f"{first} {rest}")
 
 
 @given(vi_text)
@@ -385,10 +393,70 @@ def test_person_sort_more_cases():
     ]
 
 
+def test_person_sort_key_is_a_storable_string():
+    key = person_sort_key("Nguyễn Văn An")
+    assert KEY_SYMBOLS.issuperset(key)
+    assert len(key) < 3 * len("Nguyễn Văn An") + 10
+    assert person_sort_key("Lê Văn An") < person_sort_key("Trần Thị An")
+
+
 def test_person_sort_key_old_new_placement_equal():
     assert person_sort_key("  Lê Thị Thuý ") == person_sort_key("Lê Thị Thúy")
 
 
 @given(any_text)
 def test_person_sort_key_never_raises(text):
-    assert isinstance(person_sort_key(text), tuple)
+    assert KEY_SYMBOLS.issuperset(person_sort_key(text))
+
+
+# --- keys in the database ------------------------------------------------------------
+
+DB_NAMES = [
+    *"aăâbcdđeêfghijklmnoôơpqrstuưvwxyz",
+    *["ma", "mà", "mả", "mã", "má", "mạ", "mai", "man", "mang"],
+    *["An", "an", "AN", "An Bình", "Anh", "Ăn", "Ân", "Đào", "Dũng", "Dương", "Em"],
+    *["Hà Nội", "Hà Giang", "Hải Phòng", "hoà", "hòa", "Phường 2", "Phường 10", "123"],
+    *["Nguyễn Văn An", "Nguyễn Văn Ánh", "Ωmega", "東京", "ba bà", "bà ba", ""],
+]
+
+
+def _db_order(keys, collation=None):
+    collate = f' COLLATE "{collation}"' if collation else ""
+    union = " UNION ALL ".join(["SELECT %s AS k"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT k FROM ({union}) AS t ORDER BY k{collate}", keys)
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db
+def test_database_orders_keys_like_python():
+    keys = [sort_key(name) for name in DB_NAMES]
+    random.Random(7).shuffle(keys)
+    assert _db_order(keys) == sorted(keys)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("collation", ["C", "und-x-icu", "en-US-x-icu", "vi-x-icu"])
+def test_postgresql_collations_order_keys_like_python(collation):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL collations")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_collation WHERE collname = %s", [collation])
+        if cursor.fetchone() is None:
+            pytest.skip(f"collation {collation} not installed")
+    keys = [sort_key(name) for name in DB_NAMES] + [person_sort_key(n) for n in DB_NAMES]
+    random.Random(11).shuffle(keys)
+    assert _db_order(keys, collation) == sorted(keys)
+
+
+@pytest.mark.django_db
+def test_single_words_agree_with_icu_vietnamese_collation():
+    # An independent oracle for letters and tones: ICU's CLDR "vi" tailoring.
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL with ICU")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_collation WHERE collname = 'vi-x-icu'")
+        if cursor.fetchone() is None:
+            pytest.skip("vi-x-icu not installed")
+    words = [w for w in DB_NAMES if w.isalpha()] + list(VI_LETTERS) + ["Đặng", "Đàm", "Dạ"]
+    assert _db_order(words, "vi-x-icu") == vi_sorted(words)
