@@ -429,7 +429,7 @@ def unit_update(*, actor: Any, unit: Unit, **fields: Any) -> Unit:
     unknown = set(fields) - _EDITABLE
     if unknown:
         raise ValidationFailed(f"Không thể sửa trường: {', '.join(sorted(unknown))}.")
-    unit = Unit.objects.select_for_update().select_related("parent").get(pk=unit.pk)
+    unit = Unit.objects.select_for_update(of=("self",)).select_related("parent").get(pk=unit.pk)
     _require_manage(actor, unit)
     for key in ("name", "address", "email", "phone", "code", "edid"):
         if key in fields:
