@@ -33,8 +33,9 @@ SECRET_PATTERNS: dict[str, re.Pattern[str]] = {
     "Slack token": re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
     "Google API key": re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),
     "password in a URL": re.compile(
-        r"\b(?:postgres(?:ql)?|mysql|redis|rediss|amqp|smtp)://[^\s:/@'\"]+:(?!PASSWORD\b|MẬT_KHẨU\b"
-        r"|\$\{?[A-Z_]+\}?@|\*+@|<)[^\s@'\"]{3,}@"
+        r"\b(?:postgres(?:ql)?|mysql|redis|rediss|amqp|smtp)://[^\s:/@'\"]*:"
+        # placeholders pass: PASSWORD, password, mật_khẩu, ${VAR}, ***, <...>
+        r"(?!(?i:password|passwd|mật_khẩu|secret)@|\$\{?[A-Za-z_]+\}?@|\*+@|<)[^\s@'\"]{3,}@"
     ),
 }
 # In settings modules: a string literal assigned to anything named like a password or token
@@ -155,6 +156,8 @@ def test_scanner_finds_planted_secrets(relative, text):
         ("egov/settings.py", '    SECRET_KEY = "insecure-demo-key-" + "x" * 40'),
         ("docs/deploy.md", "DATABASE_URL=postgres://egov:PASSWORD@db.internal:5432/egov"),
         ("docs/deploy.md", "DATABASE_URL=postgres://postgres@127.0.0.1:5432/egov"),
+        ("README.md", "EGOV_TEST_DATABASE_URL=postgres://user:password@host:5432/egov"),
+        ("docs/deploy.md", "REDIS_URL=redis://:PASSWORD@redis.internal:6379/0"),
         ("docs/deploy.md", "REDIS_URL=redis://:${REDIS_PASSWORD}@127.0.0.1:6379/0"),
         ("egov/accounts/tests/test_x.py", 'password = "mat-khau-thu-nghiem-1"'),
     ],
