@@ -71,7 +71,7 @@ def user_create(
         tax_code=tax_code,
         phone=phone.strip(),
         home_unit=home_unit,
-        sort_key=vntext.person_sort_key(full_name) if full_name else "",
+        sort_key=vntext.person_sort_key(full_name)[:300] if full_name else "",
     )
     if password:
         if check_password_strength:
