@@ -358,6 +358,8 @@ def _read_rows(text: str, errors: _Errors) -> list[_Row]:
 
 
 def _cell(raw: str, row: _Row, column: str, errors: _Errors) -> str:
+    if not raw:
+        return ""
     if "\x00" in raw:
         errors.add(row.row, column, _("Ô chứa ký tự NUL."))
         row.ok = False
@@ -514,22 +516,49 @@ class _Resolver:
                 self.fail(i, "code", msg % {"code": r.code, "n": first})
                 continue
             keys[key] = i
-        live_in_file = {r.code for r in self.rows if r.code and r.valid_to is None}
+        by_code: dict[str, list[int]] = defaultdict(list)
         for i, r in enumerate(self.rows):
-            if not r.code or not r.ok:
+            if r.code and r.ok:
+                by_code[r.code].append(i)
+        for code, indexes in by_code.items():
+            units = self.db_by_code.get(code, [])
+            db_live = next((u for u in units if u.valid_to is None), None)
+            ended = {u.valid_to: u for u in units if u.valid_to is not None}
+            live_row = next((i for i in indexes if self.rows[i].valid_to is None), None)
+            open_ended: list[int] = []
+            for i in indexes:
+                r = self.rows[i]
+                if r.valid_to is not None and r.valid_to in ended:
+                    self.claim(i, ended[r.valid_to], "code")
+                elif r.valid_to is not None:
+                    open_ended.append(i)
+            if db_live is None:
                 continue
-            units = self.db_by_code.get(r.code, [])
-            exact = [u for u in units if u.valid_to == r.valid_to]
-            if exact:
-                self.claim(i, exact[0], "code")
-            elif r.valid_to is not None and r.code not in live_in_file:
-                live = [
-                    u
-                    for u in units
-                    if u.valid_to is None and (u.valid_from is None or u.valid_from <= r.valid_to)
+            # Rows that may end the unit in force: it had started by their end date.
+            enders = sorted(
+                (
+                    i
+                    for i in open_ended
+                    if db_live.valid_from is None or db_live.valid_from <= self.rows[i].valid_to  # type: ignore[operator]
+                ),
+                key=lambda i: self.rows[i].valid_to,  # type: ignore[arg-type,return-value]
+            )
+            if live_row is not None:
+                start = self.rows[live_row].valid_from
+                # The code is reused: the file ends the current unit and starts a new one.
+                reused = [
+                    i
+                    for i in enders
+                    if start is not None
+                    and start != db_live.valid_from
+                    and self.rows[i].valid_to < start  # type: ignore[operator]
                 ]
-                if live:
-                    self.claim(i, live[0], "code")
+                if reused:
+                    self.claim(reused[-1], db_live, "code")
+                else:
+                    self.claim(live_row, db_live, "code")
+            elif enders:
+                self.claim(enders[-1], db_live, "code")
 
     # References -------------------------------------------------------------------------------
 
