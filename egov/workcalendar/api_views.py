@@ -11,6 +11,7 @@ from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -36,18 +37,22 @@ def _param(request: Request, name: str, *, required: bool = False) -> str | None
     values = request.query_params.getlist(name)
     if not values:
         if required:
-            raise ValidationFailed(f"Thiếu tham số {name}.", field=name)
+            raise ValidationFailed(_("Thiếu tham số %(name)s.") % {"name": name}, field=name)
         return None
     if len(values) > 1:
-        raise ValidationFailed(f"Tham số {name} chỉ được gửi một lần.", field=name)
+        raise ValidationFailed(
+            _("Tham số %(name)s chỉ được gửi một lần.") % {"name": name}, field=name
+        )
     value = values[0]
     if len(value) > _MAX_PARAM:
-        raise ValidationFailed(f"Tham số {name} quá dài.", field=name)
+        raise ValidationFailed(_("Tham số %(name)s quá dài.") % {"name": name}, field=name)
     if "\ufffd" in value or "\x00" in value or not value.isprintable():
-        raise ValidationFailed(f"Tham số {name} chứa ký tự không hợp lệ.", field=name)
+        raise ValidationFailed(
+            _("Tham số %(name)s chứa ký tự không hợp lệ.") % {"name": name}, field=name
+        )
     value = value.strip()
     if required and not value:
-        raise ValidationFailed(f"Thiếu tham số {name}.", field=name)
+        raise ValidationFailed(_("Thiếu tham số %(name)s.") % {"name": name}, field=name)
     return value
 
 
@@ -55,14 +60,14 @@ def parse_received_at(value: str) -> datetime:
     value = _SPACE_OFFSET_RE.sub(r"\1+\2", value)
     if not value.isascii() or len(value) < 16 or value[10] not in "Tt ":
         raise ValidationFailed(
-            "received_at phải là ngày giờ ISO 8601, ví dụ 2026-11-23T09:00:00+07:00.",
+            _("received_at phải là ngày giờ ISO 8601, ví dụ 2026-11-23T09:00:00+07:00."),
             field="received_at",
         )
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise ValidationFailed(
-            "received_at phải là ngày giờ ISO 8601, ví dụ 2026-11-23T09:00:00+07:00.",
+            _("received_at phải là ngày giờ ISO 8601, ví dụ 2026-11-23T09:00:00+07:00."),
             field="received_at",
         ) from None
     return moment
@@ -70,17 +75,19 @@ def parse_received_at(value: str) -> datetime:
 
 def parse_amount(value: str) -> Decimal:
     if not _AMOUNT_RE.fullmatch(value):
-        raise ValidationFailed("amount phải là một số thập phân, ví dụ 3 hoặc 0.5.", field="amount")
+        raise ValidationFailed(
+            _("amount phải là một số thập phân, ví dụ 3 hoặc 0.5."), field="amount"
+        )
     try:
         return Decimal(value)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        raise ValidationFailed("amount không hợp lệ.", field="amount") from None
+        raise ValidationFailed(_("amount không hợp lệ."), field="amount") from None
 
 
 def parse_cutoff(value: str) -> time:
     match = _CUTOFF_RE.fullmatch(value)
     if not match:
-        raise ValidationFailed("cutoff phải có dạng HH:MM, ví dụ 15:00.", field="cutoff")
+        raise ValidationFailed(_("cutoff phải có dạng HH:MM, ví dụ 15:00."), field="cutoff")
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -187,7 +194,7 @@ class DueDateView(PublicCalendarView):
         amount = parse_amount(_param(request, "amount", required=True))
         unit_value = _param(request, "unit") or AmountUnit.WORKING_DAY.value
         if unit_value not in {u.value for u in AmountUnit}:
-            raise ValidationFailed("unit phải là working_day, day hoặc hour.", field="unit")
+            raise ValidationFailed(_("unit phải là working_day, day hoặc hour."), field="unit")
         cutoff_value = _param(request, "cutoff")
         cutoff = parse_cutoff(cutoff_value) if cutoff_value else None
         unit = selectors.unit_for_calendar(_param(request, "unit_id"))
@@ -243,7 +250,7 @@ class CalendarYearView(PublicCalendarView):
     )
     def get(self, request: Request, year: str) -> Response:
         if len(year) > 4 or not year.isascii() or not year.isdigit():
-            raise ValidationFailed("Năm không hợp lệ.", field="year")
+            raise ValidationFailed(_("Năm không hợp lệ."), field="year")
         unit = selectors.unit_for_calendar(_param(request, "unit_id"))
         listing = selectors.year_listing(year=int(year), unit=unit)
         spec, sch = listing.spec, listing.schedule

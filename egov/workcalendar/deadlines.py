@@ -37,8 +37,8 @@ Amounts (`AmountUnit`)
       1 hour from 07:30). Zero hours: the deadline is `counted_from`.
     - ``day`` (calendar days), whole numbers only: the close of office hours of the date N days
       after the counting day; when that date is not a working day, the close of the next working
-      day (DOMAIN.md §2.6 states no rule for calendar days; this is the one-stop practice of
-      never falling due on a day the office is closed).
+      day (DOMAIN.md §2.6 states no rule for calendar days; this rule, from the issue, keeps
+      a deadline off the days the office is closed).
 
     Note the two regimes for ``working_day``: whole days end at a close of office hours, fractions
     are exact working hours from receipt. A fraction can therefore fall due *before* the whole
@@ -67,6 +67,8 @@ from numbers import Real
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_lazy as _
+
 from egov.core.errors import ValidationFailed
 from egov.workcalendar.years import ExceptionRow, YearSpec, compose_year, national_holidays
 
@@ -86,6 +88,7 @@ _HOUR_US = 3600 * _US
 _WORKING_DAY_US = HOURS_PER_WORKING_DAY * _HOUR_US
 # At least this many working days in a loaded year, to estimate how far to load ahead.
 _MIN_WORKING_DAYS_PER_YEAR = 200
+_YEAR_RANGE = _("Năm phải trong khoảng %(min)s–%(max)s.")
 
 
 class AmountUnit(StrEnum):
@@ -117,12 +120,14 @@ class OfficeSchedule:
     def __post_init__(self) -> None:
         times = (self.morning_start, self.morning_end, self.afternoon_start, self.afternoon_end)
         if any(not isinstance(t, time) or t.tzinfo is not None for t in times):
-            raise ValidationFailed("Giờ làm việc phải là giờ địa phương (không kèm múi giờ).")
+            raise ValidationFailed(_("Giờ làm việc phải là giờ địa phương (không kèm múi giờ)."))
         ms, me, as_, ae = (_us_of(t) for t in times)
         if not (ms < me <= as_ < ae):
             raise ValidationFailed(
-                "Giờ làm việc không hợp lệ: cần sáng bắt đầu < sáng kết thúc ≤ chiều bắt đầu "
-                "< chiều kết thúc."
+                _(
+                    "Giờ làm việc không hợp lệ: cần sáng bắt đầu < sáng kết thúc ≤ chiều bắt đầu "
+                    "< chiều kết thúc."
+                )
             )
         for name, value in (("ms", ms), ("me", me), ("as_", as_), ("ae", ae)):
             object.__setattr__(self, name, value)
@@ -220,7 +225,8 @@ class WorkCalendar:
                 lo, hi = min(lo, span.lo), max(hi, span.hi)
             if lo < self.first_year or hi > self.last_year:
                 raise ValidationFailed(
-                    f"Ngoài phạm vi lịch làm việc ({self.first_year}–{self.last_year}).",
+                    _("Ngoài phạm vi lịch làm việc (%(first)s–%(last)s).")
+                    % {"first": self.first_year, "last": self.last_year},
                     code="calendar_out_of_range",
                 )
             missing = [y for y in range(lo, hi + 1) if y not in self._years]
@@ -289,7 +295,7 @@ class WorkCalendar:
     def add_working_days(self, day: date | datetime, n: int) -> date:
         """The n-th working day after `day` (n >= 1; `day` itself never counts)."""
         if n < 1:
-            raise ValidationFailed("Số ngày làm việc phải từ 1 trở lên.", field="amount")
+            raise ValidationFailed(_("Số ngày làm việc phải từ 1 trở lên."), field="amount")
         return date.fromordinal(self.nth_working_ordinal_after(_local_date(day).toordinal(), n))
 
     def working_days_between(self, start: date | datetime, end: date | datetime) -> int:
@@ -323,9 +329,11 @@ def _runs(years: list[int]) -> list[tuple[int, int]]:
 def to_vietnam_time(moment: datetime) -> datetime:
     """`moment` as an aware datetime in Asia/Ho_Chi_Minh; a naive one is read as Vietnam time."""
     if not isinstance(moment, datetime):
-        raise ValidationFailed("Thời điểm phải gồm ngày và giờ.", field="received_at")
+        raise ValidationFailed(_("Thời điểm phải gồm ngày và giờ."), field="received_at")
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise ValidationFailed(f"Năm phải trong khoảng {MIN_YEAR}–{MAX_YEAR}.", field="received_at")
+        raise ValidationFailed(
+            _YEAR_RANGE % {"min": MIN_YEAR, "max": MAX_YEAR}, field="received_at"
+        )
     if moment.tzinfo is None or moment.utcoffset() is None:
         return moment.replace(tzinfo=VN_TZ)
     if moment.tzinfo is VN_TZ:
@@ -340,7 +348,7 @@ def _local_date(day: date | datetime) -> date:
         return day.date()
     if isinstance(day, date):
         return day
-    raise ValidationFailed("Ngày không hợp lệ.")
+    raise ValidationFailed(_("Ngày không hợp lệ."))
 
 
 def _at(ordinal: int, us: int) -> datetime:
@@ -353,24 +361,26 @@ def _at(ordinal: int, us: int) -> datetime:
 def _check_amount(amount: object, unit: AmountUnit) -> tuple[bool, int]:
     """(whole, value): whole days as an int, or an amount of working time in µs."""
     if isinstance(amount, bool) or not isinstance(amount, Real | Decimal):
-        raise ValidationFailed("Thời hạn phải là một số.", field="amount")
+        raise ValidationFailed(_("Thời hạn phải là một số."), field="amount")
     if isinstance(amount, Decimal):
         if not amount.is_finite():
-            raise ValidationFailed("Thời hạn phải là số hữu hạn.", field="amount")
+            raise ValidationFailed(_("Thời hạn phải là số hữu hạn."), field="amount")
         value = float(amount)
     else:
         value = float(amount)
     if not math.isfinite(value):
-        raise ValidationFailed("Thời hạn quá lớn.", field="amount")
+        raise ValidationFailed(_("Thời hạn quá lớn."), field="amount")
     if value < 0:
-        raise ValidationFailed("Thời hạn không được âm.", field="amount")
+        raise ValidationFailed(_("Thời hạn không được âm."), field="amount")
     limit = MAX_HOURS if unit is AmountUnit.HOUR else MAX_DAYS
     if value > limit:
-        raise ValidationFailed(f"Thời hạn tối đa là {limit}.", field="amount")
+        raise ValidationFailed(
+            _("Thời hạn tối đa là %(limit)s.") % {"limit": limit}, field="amount"
+        )
     whole = value.is_integer() if not isinstance(amount, int) else True
     if unit is AmountUnit.DAY:
         if not whole:
-            raise ValidationFailed("Số ngày theo lịch phải là số nguyên.", field="amount")
+            raise ValidationFailed(_("Số ngày theo lịch phải là số nguyên."), field="amount")
         return True, int(value)
     if unit is AmountUnit.WORKING_DAY and whole:
         return True, int(value)
@@ -386,7 +396,7 @@ def _cutoff_us(cutoff: time | None) -> int | None:
     if cutoff is None:
         return None
     if not isinstance(cutoff, time) or cutoff.tzinfo is not None:
-        raise ValidationFailed("Giờ chốt nhận hồ sơ không hợp lệ.", field="cutoff")
+        raise ValidationFailed(_("Giờ chốt nhận hồ sơ không hợp lệ."), field="cutoff")
     return _us_of(cutoff)
 
 
@@ -450,7 +460,7 @@ def due_date(
         unit = AmountUnit(unit)
     except ValueError:
         raise ValidationFailed(
-            "Đơn vị thời hạn phải là working_day, day hoặc hour.", field="unit"
+            _("Đơn vị thời hạn phải là working_day, day hoặc hour."), field="unit"
         ) from None
     whole, value = _check_amount(amount, unit)
     local = to_vietnam_time(received_at)

@@ -45,7 +45,7 @@ class CalendarException(models.Model):
         verbose_name=_("đơn vị"),
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="calendar_exceptions",
         help_text=_(
             "Để trống: áp dụng cho mọi đơn vị. Chọn đơn vị: áp dụng cho đơn vị đó "
@@ -104,7 +104,7 @@ class OfficeHours(models.Model):
         verbose_name=_("đơn vị"),
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="office_hours",
         help_text=_(
             "Để trống: giờ làm việc mặc định. Chọn đơn vị: áp dụng cho đơn vị đó và các "

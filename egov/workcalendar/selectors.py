@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from egov.accounts import policy
 from egov.core.errors import ValidationFailed
@@ -101,12 +102,12 @@ def unit_for_calendar(unit_id: Any) -> Unit | None:
     try:
         pk = int(unit_id)
     except (TypeError, ValueError):
-        raise ValidationFailed("Mã đơn vị không hợp lệ.", field="unit_id") from None
+        raise ValidationFailed(_("Mã đơn vị không hợp lệ."), field="unit_id") from None
     if not 0 < pk < 2**63:
-        raise ValidationFailed("Mã đơn vị không hợp lệ.", field="unit_id")
+        raise ValidationFailed(_("Mã đơn vị không hợp lệ."), field="unit_id")
     unit = Unit.objects.only("id", "path").filter(pk=pk).first()
     if unit is None:
-        raise ValidationFailed("Không có đơn vị với mã này.", field="unit_id")
+        raise ValidationFailed(_("Không có đơn vị với mã này."), field="unit_id")
     return unit
 
 
@@ -148,9 +149,12 @@ def check_year(year: Any) -> int:
     try:
         value = int(year)
     except (TypeError, ValueError):
-        raise ValidationFailed("Năm không hợp lệ.", field="year") from None
+        raise ValidationFailed(_("Năm không hợp lệ."), field="year") from None
     if not MIN_YEAR <= value <= MAX_YEAR:
-        raise ValidationFailed(f"Năm phải trong khoảng {MIN_YEAR}–{MAX_YEAR}.", field="year")
+        raise ValidationFailed(
+            _("Năm phải trong khoảng %(min)s–%(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR},
+            field="year",
+        )
     return value
 
 

@@ -13,6 +13,7 @@ from datetime import date, time
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from egov.audit.services import audit_record
 from egov.core import vntext
@@ -31,19 +32,22 @@ def validate_exception_fields(
 ) -> tuple[date, str, str, str]:
     """The cleaned (date, kind, name, note) of an exception, or ValidationFailed."""
     if not isinstance(day, date) or not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise ValidationFailed(f"Ngày phải trong khoảng năm {MIN_YEAR}–{MAX_YEAR}.", field="date")
+        raise ValidationFailed(
+            _("Ngày phải trong khoảng năm %(min)s–%(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR},
+            field="date",
+        )
     if kind not in ExceptionKind.values:
-        raise ValidationFailed("Loại ngoại lệ không hợp lệ.", field="kind")
+        raise ValidationFailed(_("Loại ngoại lệ không hợp lệ."), field="kind")
     name = vntext.clean(name if isinstance(name, str) else "")
     note = vntext.clean(note if isinstance(note, str) else "")
     if not name:
-        raise ValidationFailed("Tên không được để trống.", field="name")
+        raise ValidationFailed(_("Tên không được để trống."), field="name")
     if len(name) > NAME_MAX:
-        raise ValidationFailed(f"Tên tối đa {NAME_MAX} ký tự.", field="name")
+        raise ValidationFailed(_("Tên tối đa %(n)s ký tự.") % {"n": NAME_MAX}, field="name")
     if len(note) > NOTE_MAX:
-        raise ValidationFailed(f"Ghi chú tối đa {NOTE_MAX} ký tự.", field="note")
+        raise ValidationFailed(_("Ghi chú tối đa %(n)s ký tự.") % {"n": NOTE_MAX}, field="note")
     if "\x00" in name or "\x00" in note:
-        raise ValidationFailed("Văn bản chứa ký tự không hợp lệ.", field="name")
+        raise ValidationFailed(_("Văn bản chứa ký tự không hợp lệ."), field="name")
     return day, kind, name, note
 
 
@@ -63,7 +67,7 @@ def _save(row: CalendarException) -> None:
             row.save()
     except IntegrityError as exc:
         raise Conflict(
-            "Đã có ngày nghỉ hoặc ngày làm bù khác cho ngày này ở cùng phạm vi.", field="date"
+            _("Đã có ngày nghỉ hoặc ngày làm bù khác cho ngày này ở cùng phạm vi."), field="date"
         ) from exc
 
 
@@ -152,7 +156,7 @@ def validate_office_hours(
     if not all(
         isinstance(t, time) for t in (morning_start, morning_end, afternoon_start, afternoon_end)
     ):
-        raise ValidationFailed("Giờ làm việc không hợp lệ.", field="morning_start")
+        raise ValidationFailed(_("Giờ làm việc không hợp lệ."), field="morning_start")
     return OfficeSchedule(morning_start, morning_end, afternoon_start, afternoon_end)
 
 
@@ -188,7 +192,7 @@ def office_hours_set(
         with transaction.atomic():
             row.save()
     except IntegrityError as exc:
-        raise Conflict("Đơn vị này đã có giờ làm việc.", field="unit") from exc
+        raise Conflict(_("Đơn vị này đã có giờ làm việc."), field="unit") from exc
     audit_record(
         actor=actor,
         action="calendar.office_hours_set",

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('note', models.CharField(blank=True, help_text='Văn bản hoặc nguồn công bố ngày nghỉ, ngày làm bù.', max_length=500, verbose_name='ghi chú, căn cứ')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('unit', models.ForeignKey(blank=True, help_text='Để trống: áp dụng cho mọi đơn vị. Chọn đơn vị: áp dụng cho đơn vị đó và các đơn vị trực thuộc.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='calendar_exceptions', to='units.unit', verbose_name='đơn vị')),
+                ('unit', models.ForeignKey(blank=True, help_text='Để trống: áp dụng cho mọi đơn vị. Chọn đơn vị: áp dụng cho đơn vị đó và các đơn vị trực thuộc.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='calendar_exceptions', to='units.unit', verbose_name='đơn vị')),
             ],
             options={
                 'verbose_name': 'ngày nghỉ, ngày làm bù',
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('afternoon_end', models.TimeField(default=datetime.time(17, 0), verbose_name='chiều đến')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('unit', models.ForeignKey(blank=True, help_text='Để trống: giờ làm việc mặc định. Chọn đơn vị: áp dụng cho đơn vị đó và các đơn vị trực thuộc chưa có giờ làm việc riêng.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='office_hours', to='units.unit', verbose_name='đơn vị')),
+                ('unit', models.ForeignKey(blank=True, help_text='Để trống: giờ làm việc mặc định. Chọn đơn vị: áp dụng cho đơn vị đó và các đơn vị trực thuộc chưa có giờ làm việc riêng.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='office_hours', to='units.unit', verbose_name='đơn vị')),
             ],
             options={
                 'verbose_name': 'giờ làm việc',
