@@ -35,37 +35,20 @@ from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from egov.accounts.forms import LoginForm, OtpCodeForm
-from egov.accounts.models import UserKind
 from egov.audit.services import audit_record
 
 # --- Password login ------------------------------------------------------------------------------
 
 
 def second_factor_applies(user: Any) -> bool:
-    """Does this account log in with a second factor? Officials (the same question as
-    egov.accounts.middleware.OfficialTwoFactorMiddleware asks)."""
-    return bool(user is not None and user.is_authenticated and user.kind == UserKind.OFFICIAL)
-
-
-def second_factor_url(user: Any, next_url: str) -> str | None:
-    """Where a freshly logged-in user must go before anything else, or None."""
-    if not settings.EGOV_OFFICIAL_2FA_REQUIRED or not second_factor_applies(user):
-        return None
-    if getattr(user, "is_verified", lambda: False)():
-        return None
-    has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-    name = "accounts:otp_verify" if has_device else "accounts:otp_setup"
-    return f"{reverse(name)}?{urlencode({'next': next_url})}"
+    """Officials log in with a second factor. After the password, the login view simply
+    redirects; OfficialTwoFactorMiddleware sends an unverified official on to these pages."""
+    return bool(user.is_authenticated and user.is_official)
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
-
-    def form_valid(self, form: LoginForm) -> HttpResponse:
-        response = super().form_valid(form)
-        step = second_factor_url(self.request.user, self.get_success_url())
-        return HttpResponseRedirect(step) if step else response
 
 
 def lockout_response(
