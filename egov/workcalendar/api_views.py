@@ -1,7 +1,30 @@
 """Public JSON API of the working-day calendar (no login): the days off of a year, and due dates.
 
 Thin views: parameters are parsed here, the rules live in `deadlines` and `selectors`. Every error
-is an RFC 9457 problem (application/problem+json) through the project's DRF exception handler.
+is an RFC 9457 problem (application/problem+json, 400 with `title`, `status`, `detail` and
+`errors: [{"field", "message"}]`) through the project's DRF exception handler.
+
+GET /api/v1/calendar/due-date/?received_at=2026-11-23T16:00%2B07:00&amount=2&unit=hour
+    {"received_at": "2026-11-23T16:00:00+07:00", "counted_from": "2026-11-23T16:00:00+07:00",
+     "due_at": "2026-11-25T08:30:00+07:00", "amount": "2", "unit": "hour", "unit_id": null,
+     "cutoff": null}
+    `unit` is working_day (default), day or hour; optional `unit_id` (an egov unit: its office
+    hours and exceptions) and `cutoff` (HH:MM). Times without an offset are Vietnam time.
+
+GET /api/v1/calendar/2026/[?unit_id=..]
+    {"year": 2026, "unit_id": null, "weekly_rest_days": ["saturday", "sunday"],
+     "days_off": [{"date": "2026-11-24", "weekday": "tuesday", "name": "Ngày Văn hóa Việt Nam",
+                   "source": "holiday", "note": "", "unit_id": null}, ...],
+     "working_days": [{"date": "2026-08-22", "weekday": "saturday", "name": "Làm bù ...",
+                       "source": "working_day", "note": "...", "unit_id": null}],
+     "working_day_count": 249, "national_holidays_available": true,
+     "tet_schedule_replaced": false,
+     "office_hours": {"morning": ["07:30", "11:30"], "afternoon": ["13:30", "17:00"],
+                      "hours_per_day": 7.5}}
+    `days_off` lists every named day off, holidays on a Saturday or Sunday included; ordinary
+    Saturdays and Sundays are not listed (they are `weekly_rest_days`). `working_days` lists the
+    rest days and holidays made working by an exception (ngày làm bù). `source` is "holiday" (the
+    holidays package) or the exception kind (day_off, tet, working_day).
 """
 
 from __future__ import annotations

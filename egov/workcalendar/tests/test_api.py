@@ -84,6 +84,14 @@ def test_due_date(client, params, counted_from, due_at):
     assert body["unit_id"] is None
 
 
+def test_cached_answers_need_no_query(client, django_assert_num_queries):
+    params = {"received_at": "2026-11-23T09:00", "amount": "3"}
+    assert get_due(client, **params).status_code == 200
+    with django_assert_num_queries(0):
+        assert get_due(client, **params).status_code == 200
+        assert client.get(year_url(2026)).status_code == 200
+
+
 def test_received_at_is_echoed_in_vietnam_time(client):
     body = get_due(client, received_at="2026-11-26T02:00:00Z", amount="1").json()
     assert body["received_at"] == "2026-11-26T09:00:00+07:00"

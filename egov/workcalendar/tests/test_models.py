@@ -43,6 +43,17 @@ def test_migration_rows_are_the_service_rows():
     assert stored == {(c.day, c.name, c.note) for c in CITED_EXCEPTIONS}
 
 
+def test_a_unit_with_calendar_rows_cannot_be_deleted(commune_a):
+    from django.db.models import ProtectedError
+
+    exc(unit=commune_a)
+    hours(unit=commune_a)
+    with pytest.raises(ProtectedError) as refused_delete, transaction.atomic():
+        commune_a.delete()
+    assert {type(o) for o in refused_delete.value.protected_objects} >= {CalendarException}
+    assert CalendarException.objects.filter(unit=commune_a).exists()
+
+
 def test_one_global_row_per_date():
     exc()
     refused()
