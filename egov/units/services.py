@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import CharField, Max, Q, Value
 from django.db.models.functions import Concat, Length, Substr
+from django.utils.translation import gettext as _
 
 from egov.audit.services import audit_record
 from egov.core import vntext
@@ -48,16 +49,16 @@ def refresh_path(unit: Unit) -> None:
 
 def validate_unit_fields(*, name: str, kind: str, code: str, edid: str) -> None:
     if not name.strip():
-        raise ValidationFailed("Tên đơn vị không được để trống.", field="name")
+        raise ValidationFailed(_("Tên đơn vị không được để trống."), field="name")
     if kind not in UnitKind.values:
-        raise ValidationFailed("Loại đơn vị không hợp lệ.", field="kind")
+        raise ValidationFailed(_("Loại đơn vị không hợp lệ."), field="kind")
     if edid and not EDID_RE.match(edid):
         raise ValidationFailed(
-            "Mã định danh điện tử phải có dạng AAA.BB.CC.Xnn (Quyết định 20/2020/QĐ-TTg).",
+            _("Mã định danh điện tử phải có dạng AAA.BB.CC.Xnn (Quyết định 20/2020/QĐ-TTg)."),
             field="edid",
         )
     if code and not (code.isascii() and code.isdigit() and len(code) in (2, 3, 5)):
-        raise ValidationFailed("Mã thống kê phải gồm 2, 3 hoặc 5 chữ số.", field="code")
+        raise ValidationFailed(_("Mã thống kê phải gồm 2, 3 hoặc 5 chữ số."), field="code")
 
 
 def _require_manage(actor: Any, unit: Unit | None) -> None:
@@ -66,7 +67,7 @@ def _require_manage(actor: Any, unit: Unit | None) -> None:
     from egov.accounts.policy import Perm, has_perm_on
 
     if not has_perm_on(actor, Perm.UNIT_MANAGE, unit):
-        raise Forbidden("Bạn không có quyền quản lý đơn vị này.", field="unit")
+        raise Forbidden(_("Bạn không có quyền quản lý đơn vị này."), field="unit")
 
 
 @transaction.atomic
@@ -131,7 +132,7 @@ def _relocate(unit_pk: int) -> None:
         ] or len(old_path)
         if deepest - len(old_path) + len(unit.path) > PATH_MAX_LENGTH:
             raise ValidationFailed(
-                "Cây đơn vị quá sâu: không thể chuyển đơn vị này.", field="parent"
+                _("Cây đơn vị quá sâu: không thể chuyển đơn vị này."), field="parent"
             )
         Unit.objects.filter(path__startswith=old_path).update(
             path=Concat(
@@ -201,7 +202,7 @@ def rebuild_paths(unit_ids: Iterable[int] | None = None) -> int:
                 break
             if node in seen:
                 raise ValidationFailed(
-                    "Cấu trúc đơn vị bị vòng lặp (đơn vị nằm trong chính nó).", field="parent"
+                    _("Cấu trúc đơn vị bị vòng lặp (đơn vị nằm trong chính nó)."), field="parent"
                 )
             seen.add(node)
             chain.append(node)
@@ -214,7 +215,7 @@ def rebuild_paths(unit_ids: Iterable[int] | None = None) -> int:
             path = f"{path}{pk}/"
             anchor = (anchor or merged_id) if merged_id else pk
             if len(path) > PATH_MAX_LENGTH:
-                raise ValidationFailed("Cây đơn vị quá sâu.", field="parent")
+                raise ValidationFailed(_("Cây đơn vị quá sâu."), field="parent")
             computed[pk] = (path, anchor)
         return computed[start]
 
@@ -295,19 +296,20 @@ def unit_merge(
     """
     partial = set(partial or ())
     if not sources:
-        raise ValidationFailed("Chưa chọn đơn vị được sáp nhập.", field="sources")
+        raise ValidationFailed(_("Chưa chọn đơn vị được sáp nhập."), field="sources")
     source_ids = [s.pk for s in sources]
     if len(set(source_ids)) != len(source_ids):
-        raise ValidationFailed("Một đơn vị được chọn hai lần.", field="sources")
+        raise ValidationFailed(_("Một đơn vị được chọn hai lần."), field="sources")
     if not partial <= set(source_ids):
         raise ValidationFailed(
-            "Đơn vị sáp nhập một phần phải là một trong các đơn vị được sáp nhập.", field="partial"
+            _("Đơn vị sáp nhập một phần phải là một trong các đơn vị được sáp nhập."),
+            field="partial",
         )
     note = vntext.clean(note or "")
     if len(note) > UnitSuccession._meta.get_field("note").max_length:
-        raise ValidationFailed("Ghi chú quá dài (tối đa 255 ký tự).", field="note")
+        raise ValidationFailed(_("Ghi chú quá dài (tối đa 255 ký tự)."), field="note")
     if not isinstance(effective_date, date):
-        raise ValidationFailed("Ngày hiệu lực không hợp lệ.", field="effective_date")
+        raise ValidationFailed(_("Ngày hiệu lực không hợp lệ."), field="effective_date")
     day_before = effective_date - timedelta(days=1)
 
     locked = {
@@ -315,12 +317,12 @@ def unit_merge(
     }
     target = locked.get(target.pk)  # type: ignore[assignment]
     if target is None or any(pk not in locked for pk in source_ids):
-        raise ValidationFailed("Đơn vị không tồn tại.", field="sources")
+        raise ValidationFailed(_("Đơn vị không tồn tại."), field="sources")
     if target.pk in source_ids:
-        raise ValidationFailed("Không thể sáp nhập một đơn vị vào chính nó.", field="target")
+        raise ValidationFailed(_("Không thể sáp nhập một đơn vị vào chính nó."), field="target")
     if target.merged_into_id or not target.in_force_on(effective_date):
         raise ValidationFailed(
-            "Đơn vị nhận sáp nhập phải còn hiệu lực vào ngày sáp nhập.", field="target"
+            _("Đơn vị nhận sáp nhập phải còn hiệu lực vào ngày sáp nhập."), field="target"
         )
     _require_manage(actor, target)
     sources = [locked[pk] for pk in source_ids]
@@ -328,7 +330,9 @@ def unit_merge(
         _require_manage(actor, source)
         if source.path and target.path.startswith(source.path):
             raise ValidationFailed(
-                f"Không thể sáp nhập {source.name} vào một đơn vị nằm trong nó.", field="target"
+                _("Không thể sáp nhập %(name)s vào một đơn vị nằm trong nó.")
+                % {"name": source.name},
+                field="target",
             )
 
     created: list[UnitSuccession] = []
@@ -340,15 +344,22 @@ def unit_merge(
         if source.valid_to is None:
             if source.valid_from is not None and source.valid_from > day_before:
                 raise ValidationFailed(
-                    f"{source.name} chưa có hiệu lực trước ngày sáp nhập.", field="sources"
+                    _("%(name)s chưa có hiệu lực trước ngày sáp nhập.") % {"name": source.name},
+                    field="sources",
                 )
         elif not (source.valid_to == day_before and earlier):
-            raise Conflict(f"{source.name} đã hết hiệu lực trước đó.", field="sources")
+            raise Conflict(
+                _("%(name)s đã hết hiệu lực trước đó.") % {"name": source.name}, field="sources"
+            )
         if any(s.successor_id == target.pk for s in earlier):
-            raise Conflict(f"Đã ghi nhận {source.name} sáp nhập vào {target.name}.")
+            raise Conflict(
+                _("Đã ghi nhận %(name)s sáp nhập vào %(target)s.")
+                % {"name": source.name, "target": target.name}
+            )
         if not is_partial and any(not s.partial for s in earlier):
             raise Conflict(
-                f"{source.name} đã được sáp nhập toàn bộ vào một đơn vị khác.", field="partial"
+                _("%(name)s đã được sáp nhập toàn bộ vào một đơn vị khác.") % {"name": source.name},
+                field="partial",
             )
         created.append(
             UnitSuccession.objects.create(
@@ -415,10 +426,10 @@ def validate_contact(*, email: str, phone: str) -> None:
         try:
             validate_email(email)
         except ValidationError as exc:
-            raise ValidationFailed("Địa chỉ thư điện tử không hợp lệ.", field="email") from exc
+            raise ValidationFailed(_("Địa chỉ thư điện tử không hợp lệ."), field="email") from exc
     if phone and not all(c.isdigit() or c in " +-.()/" for c in phone):
         raise ValidationFailed(
-            "Số điện thoại chỉ gồm chữ số, khoảng trắng và các dấu + - . ( ) /.", field="phone"
+            _("Số điện thoại chỉ gồm chữ số, khoảng trắng và các dấu + - . ( ) /."), field="phone"
         )
 
 
@@ -428,7 +439,9 @@ def unit_update(*, actor: Any, unit: Unit, **fields: Any) -> Unit:
     lie inside the unit; the unit and everything found below it move with it."""
     unknown = set(fields) - _EDITABLE
     if unknown:
-        raise ValidationFailed(f"Không thể sửa trường: {', '.join(sorted(unknown))}.")
+        raise ValidationFailed(
+            _("Không thể sửa trường: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     unit = Unit.objects.select_for_update(of=("self",)).select_related("parent").get(pk=unit.pk)
     _require_manage(actor, unit)
     for key in ("name", "address", "email", "phone", "code", "edid"):
@@ -437,24 +450,24 @@ def unit_update(*, actor: Any, unit: Unit, **fields: Any) -> Unit:
             if value is None:
                 value = ""
             if not isinstance(value, str):
-                raise ValidationFailed("Giá trị không hợp lệ.", field=key)
+                raise ValidationFailed(_("Giá trị không hợp lệ."), field=key)
             if "\x00" in value or vntext.has_invalid_unicode(value):
-                raise ValidationFailed("Giá trị chứa ký tự không hợp lệ.", field=key)
+                raise ValidationFailed(_("Giá trị chứa ký tự không hợp lệ."), field=key)
             value = vntext.clean(value)
             if key in ("code", "edid"):
                 value = value.replace(" ", "")
             if len(value) > _TEXT_LIMITS.get(key, 255):
-                raise ValidationFailed("Giá trị quá dài.", field=key)
+                raise ValidationFailed(_("Giá trị quá dài."), field=key)
             fields[key] = value
     new = {k: fields.get(k, getattr(unit, k)) for k in _EDITABLE}
     validate_unit_fields(name=new["name"], kind=new["kind"], code=new["code"], edid=new["edid"])
     validate_contact(email=new["email"], phone=new["phone"])
     for key in ("valid_from", "valid_to"):
         if new[key] is not None and not isinstance(new[key], date):
-            raise ValidationFailed("Ngày không hợp lệ.", field=key)
+            raise ValidationFailed(_("Ngày không hợp lệ."), field=key)
     if new["valid_from"] and new["valid_to"] and new["valid_to"] < new["valid_from"]:
         raise ValidationFailed(
-            "Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.", field="valid_to"
+            _("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực."), field="valid_to"
         )
 
     parent_changed = "parent" in fields and (
@@ -468,7 +481,7 @@ def unit_update(*, actor: Any, unit: Unit, **fields: Any) -> Unit:
                 unit.path and new_parent.path.startswith(unit.path)
             ):
                 raise ValidationFailed(
-                    "Không thể đặt đơn vị cấp trên là chính nó hoặc đơn vị trực thuộc nó.",
+                    _("Không thể đặt đơn vị cấp trên là chính nó hoặc đơn vị trực thuộc nó."),
                     field="parent",
                 )
         _require_manage(actor, new_parent)
@@ -477,15 +490,17 @@ def unit_update(*, actor: Any, unit: Unit, **fields: Any) -> Unit:
     live = new["valid_to"] is None
     others = Unit.objects.exclude(pk=unit.pk)
     if new["code"] and live and others.filter(code=new["code"], valid_to__isnull=True).exists():
-        raise Conflict("Mã thống kê đã được dùng cho đơn vị khác đang có hiệu lực.", field="code")
+        raise Conflict(
+            _("Mã thống kê đã được dùng cho đơn vị khác đang có hiệu lực."), field="code"
+        )
     if (
         new["code"]
         and not live
         and others.filter(code=new["code"], valid_to=new["valid_to"]).exists()
     ):
-        raise Conflict("Đã có đơn vị cũ cùng mã thống kê, hết hiệu lực cùng ngày.", field="code")
+        raise Conflict(_("Đã có đơn vị cũ cùng mã thống kê, hết hiệu lực cùng ngày."), field="code")
     if new["edid"] and live and others.filter(edid=new["edid"], valid_to__isnull=True).exists():
-        raise Conflict("Mã định danh điện tử đã được dùng cho đơn vị khác.", field="edid")
+        raise Conflict(_("Mã định danh điện tử đã được dùng cho đơn vị khác."), field="edid")
 
     changes: dict[str, list[Any]] = {}
     for key in _EDITABLE:
@@ -524,16 +539,16 @@ def unit_close(*, actor: Any, unit: Unit, valid_to: date) -> Unit:
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     _require_manage(actor, unit)
     if not isinstance(valid_to, date):
-        raise ValidationFailed("Ngày hết hiệu lực không hợp lệ.", field="valid_to")
+        raise ValidationFailed(_("Ngày hết hiệu lực không hợp lệ."), field="valid_to")
     if unit.valid_from and valid_to < unit.valid_from:
         raise ValidationFailed(
-            "Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.", field="valid_to"
+            _("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực."), field="valid_to"
         )
     if (
         unit.code
         and Unit.objects.exclude(pk=unit.pk).filter(code=unit.code, valid_to=valid_to).exists()
     ):
-        raise Conflict("Đã có đơn vị cũ cùng mã thống kê, hết hiệu lực cùng ngày.", field="code")
+        raise Conflict(_("Đã có đơn vị cũ cùng mã thống kê, hết hiệu lực cùng ngày."), field="code")
     old = unit.valid_to
     unit.valid_to = valid_to
     unit.save(update_fields=["valid_to", "updated_at"])

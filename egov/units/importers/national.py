@@ -33,6 +33,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from egov.audit.services import audit_record
 from egov.core import vntext
@@ -124,13 +125,17 @@ class ImportResult:
 
 def _read(path: Path, columns: set[str]) -> list[dict[str, str]]:
     if not path.is_file():
-        raise ValidationFailed(f"Không tìm thấy tệp dữ liệu {path}.", field="data_dir")
+        raise ValidationFailed(
+            _("Không tìm thấy tệp dữ liệu %(path)s.") % {"path": path}, field="data_dir"
+        )
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         missing = columns - set(reader.fieldnames or ())
         if missing:
             raise ValidationFailed(
-                f"Tệp {path.name} thiếu cột: {', '.join(sorted(missing))}.", field="data_dir"
+                _("Tệp %(file)s thiếu cột: %(columns)s.")
+                % {"file": path.name, "columns": ", ".join(sorted(missing))},
+                field="data_dir",
             )
         return [{k: vntext.clean(v or "") for k, v in row.items() if k} for row in reader]
 
@@ -148,7 +153,8 @@ def build_plan(data_dir: Path, provinces: Iterable[str] | None = None) -> Plan:
     unknown = wanted - known
     if unknown:
         raise ValidationFailed(
-            f"Không có tỉnh mã {', '.join(sorted(unknown))} trong dữ liệu.", field="province"
+            _("Không có tỉnh mã %(codes)s trong dữ liệu.") % {"codes": ", ".join(sorted(unknown))},
+            field="province",
         )
 
     plan = Plan()
@@ -158,7 +164,10 @@ def build_plan(data_dir: Path, provinces: Iterable[str] | None = None) -> Plan:
             continue
         kind = NEW_TYPE_KIND.get(row["type"])
         if kind is None:
-            raise ValidationFailed(f"Loại đơn vị không rõ: {row['type']!r} ({row['code']}).")
+            raise ValidationFailed(
+                _("Loại đơn vị không rõ: %(type)r (%(code)s).")
+                % {"type": row["type"], "code": row["code"]}
+            )
         plan.units[("new", row["code"])] = Spec(
             code=row["code"],
             name=row["name"],
@@ -177,11 +186,16 @@ def build_plan(data_dir: Path, provinces: Iterable[str] | None = None) -> Plan:
         old_code, level = row["old_code"], row["old_level"]
         if not old_code:
             if level != UNCODED_LEVEL:
-                raise ValidationFailed(f"Dòng chuyển đổi thiếu mã đơn vị cũ: {row['old_name']!r}.")
+                raise ValidationFailed(
+                    _("Dòng chuyển đổi thiếu mã đơn vị cũ: %(name)r.") % {"name": row["old_name"]}
+                )
             plan.skipped_rows += 1
             continue
         if level not in OLD_LEVEL_KIND:
-            raise ValidationFailed(f"Cấp đơn vị cũ không rõ: {level!r} ({old_code}).")
+            raise ValidationFailed(
+                _("Cấp đơn vị cũ không rõ: %(level)r (%(code)s).")
+                % {"level": level, "code": old_code}
+            )
         province_code, district_code = row["old_province_code"], row["old_district_code"]
         plan.units.setdefault(
             ("old", province_code),
@@ -250,7 +264,10 @@ def build_plan(data_dir: Path, provinces: Iterable[str] | None = None) -> Plan:
     for key, spec in plan.units.items():
         for ref in (spec.parent, spec.merged_into):
             if ref is not None and ref not in plan.units:
-                raise ValidationFailed(f"Đơn vị {key[1]} tham chiếu mã không có: {ref[1]}.")
+                raise ValidationFailed(
+                    _("Đơn vị %(code)s tham chiếu mã không có: %(ref)s.")
+                    % {"code": key[1], "ref": ref[1]}
+                )
     return plan
 
 
@@ -261,7 +278,7 @@ def _depths(plan: Plan) -> dict[Key, int]:
         if key in depth:
             return depth[key]
         if key in trail:
-            raise ValidationFailed(f"Dữ liệu bị vòng lặp tại mã {key[1]}.")
+            raise ValidationFailed(_("Dữ liệu bị vòng lặp tại mã %(code)s.") % {"code": key[1]})
         spec = plan.units[key]
         refs = [r for r in (spec.parent, spec.merged_into) if r is not None]
         depth[key] = 1 + max((of(r, (*trail, key)) for r in refs), default=-1)
