@@ -82,6 +82,8 @@ def test_links_follow_permissions_and_existing_urls(make_official, commune_a, mo
     # The audit trail needs AUDIT_VIEW: a unit administrator has it, a specialist does not.
     assert "/office/audit/" in {link["url"] for link in office_links(admin)}
     assert "/office/audit/" not in {link["url"] for link in office_links(specialist)}
+    # Every official role can view units.
+    assert "/office/units/" in {link["url"] for link in office_links(specialist)}
     # A page not routed yet is left out instead of breaking the staff home.
     monkeypatch.setattr(
         home_views,
