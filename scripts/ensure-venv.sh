@@ -3,6 +3,7 @@
 #   scripts/ensure-venv.sh        -> pip install -e .
 #   scripts/ensure-venv.sh test   -> pip install -e '.[test]'
 # Reinstalls only when pyproject.toml is newer than the last install (a stamp file in .venv).
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 extras="${1:-}"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the set-up scripts. Sourced, not run: `. scripts/lib.sh`.
 # Every script works from the repository root, never asks a question (CI has no stdin) and
 # installs Debian packages only when it is root (or has password-less sudo) and they are missing.

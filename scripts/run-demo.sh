@@ -2,6 +2,7 @@
 # `make run`: the demo on the embedded default (SQLite file and media folder under ./var, tasks
 # inline, no other server), served at http://127.0.0.1:$PORT/ (default 8000). Running it again
 # keeps the data: migrations and the demo loader are idempotent.
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 PORT="${PORT:-8000}"

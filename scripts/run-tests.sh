@@ -12,6 +12,7 @@
 #   EGOV_TEST_WORKERS   pytest-xdist workers (default 2; 0 runs in one process)
 #   EGOV_TEST_DATABASES "sqlite postgres" (default), or one of them
 #   PYTEST_ARGS         extra arguments for both pytest runs (e.g. "-x" or "egov/units")
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 bash scripts/ensure-venv.sh test
@@ -76,14 +77,14 @@ if [ "$need_postgres" -eq 1 ] && [[ " $databases " == *" sqlite "* ]]; then
 	if [ "${#failed[@]}" -eq 0 ]; then
 		say "so far: all checks and the SQLite run passed"
 	else
-		say "so far, FAILED: $(printf '%s; ' "${failed[@]}")"
+		say "so far, FAILED: $(printf '%s; ' "${failed[@]}" | sed 's/; $//')"
 	fi
 	DATABASE_URL="$EGOV_TEST_DATABASE_URL" pytest_run PostgreSQL "${pytest[@]}"
 elif [ "$need_postgres" -eq 1 ]; then
-	[ "${#failed[@]}" -eq 0 ] || say "so far, FAILED: $(printf '%s; ' "${failed[@]}")"
+	[ "${#failed[@]}" -eq 0 ] || say "so far, FAILED: $(printf '%s; ' "${failed[@]}" | sed 's/; $//')"
 	DATABASE_URL="$EGOV_TEST_DATABASE_URL" pytest_run PostgreSQL "${pytest[@]}"
 else
-	[ "${#failed[@]}" -eq 0 ] || say "so far, FAILED: $(printf '%s; ' "${failed[@]}")"
+	[ "${#failed[@]}" -eq 0 ] || say "so far, FAILED: $(printf '%s; ' "${failed[@]}" | sed 's/; $//')"
 	pytest_run SQLite "${pytest[@]}"
 fi
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # What the test suite needs from the machine, made present. Sourced by run-tests.sh; run on its
 # own (`bash scripts/test-system.sh`, or `make test-deps`) it only prepares the machine.
 #
@@ -41,8 +42,8 @@ EOF
 }
 
 pg_wait() {
-	local i
-	for i in $(seq 1 30); do
+	local _
+	for _ in $(seq 1 30); do
 		pg_probe >/dev/null && return 0
 		sleep 1
 	done
@@ -62,15 +63,15 @@ ensure_postgres() {
   EGOV_TEST_DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/egov (a role that may create databases)"
 	apt_install postgresql || die "could not install postgresql"
 	local version
-	version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
+	version="$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n 1)"
 	[ -n "$version" ] || die "no PostgreSQL server under /usr/lib/postgresql"
 	if [ ! -d "/etc/postgresql/$version/main" ]; then
 		as_root pg_createcluster "$version" main >/dev/null
 	fi
 	local hba="/etc/postgresql/$version/main/pg_hba.conf"
 	as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null || true
-	local i
-	for i in $(seq 1 30); do
+	local _
+	for _ in $(seq 1 30); do
 		reason="$(pg_probe)" && return 0
 		printf '%s' "$reason" | grep -qiE 'authentication|password' && break
 		sleep 1
@@ -102,8 +103,8 @@ ensure_redis() {
 	# Loopback only (redis-server started by hand listens everywhere otherwise), nothing on disk.
 	redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
 		--dir "$dir" --logfile "$dir/egov-tests.log" >/dev/null
-	local i
-	for i in $(seq 1 20); do
+	local _
+	for _ in $(seq 1 20); do
 		redis_probe && return 0
 		sleep 0.5
 	done
