@@ -22,6 +22,8 @@ from egov.units import csvio, selectors
 from egov.units.models import Unit, UnitKind
 
 PAGE_SIZE = 50
+# Room for the multipart envelope and the CSRF token around the file itself.
+_FORM_OVERHEAD = 64 * 1024
 
 
 class UnitFilterForm(forms.Form):
@@ -130,6 +132,19 @@ def unit_import(request: HttpRequest) -> HttpResponse:
     message = ""
     status = 200
     if request.method == "POST":
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > csvio.MAX_BYTES + _FORM_OVERHEAD:
+            # Refused before the body is read: nothing that large is even stored.
+            context = {
+                "form": UnitImportForm(),
+                "errors": [],
+                "message": _("Tệp quá lớn (tối đa %(mb)d MB).") % {"mb": csvio.MAX_BYTES // 2**20},
+                "columns": csvio.COLUMNS,
+            }
+            return render(request, "office/units/import.html", context, status=413)
         form = UnitImportForm(request.POST, request.FILES)
         if form.is_valid():
             try:

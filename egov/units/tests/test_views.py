@@ -204,3 +204,16 @@ def test_import_refuses_other_methods(client, sysadmin):
     login(client, sysadmin)
     assert client.put(IMPORT).status_code == 405
     assert client.post(LIST).status_code == 405
+
+
+def test_import_refuses_an_oversized_upload_before_reading_it(client, tree, sysadmin):
+    login(client, sysadmin)
+    big = b"code,name,kind,parent_code\n" + b"#" * (6 * 1024 * 1024)
+    response = client.post(IMPORT, {"file": io.BytesIO(big)})
+    assert response.status_code == 413
+    assert "Tệp quá lớn" in response.content.decode()
+    # Just above the limit for the file itself, within the envelope: the service refuses it.
+    big = b"code,name,kind,parent_code\n" + b"#" * (5 * 1024 * 1024)
+    response = client.post(IMPORT, {"file": io.BytesIO(big)})
+    assert response.status_code == 400
+    assert "Tệp quá lớn" in response.content.decode()
