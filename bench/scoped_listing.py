@@ -98,8 +98,13 @@ def fill() -> None:
                 # one agency inside, one historical commune merged into it
                 batch.append(Unit(name=f"UBND {c.name}", kind=UnitKind.PEOPLES_COMMITTEE, parent=c))
                 batch.append(
-                    Unit(name=f"Xã cũ {c.pk}", kind=UnitKind.COMMUNE, parent=p, merged_into=c,
-                         valid_to="2025-06-30")
+                    Unit(
+                        name=f"Xã cũ {c.pk}",
+                        kind=UnitKind.COMMUNE,
+                        parent=p,
+                        merged_into=c,
+                        valid_to="2025-06-30",
+                    )
                 )
         created = Unit.objects.bulk_create(batch, batch_size=5000)
         for u in created:
@@ -109,8 +114,13 @@ def fill() -> None:
         Unit.objects.bulk_update(created, ["path", "anchor"], batch_size=5000)
         communes = list(Unit.objects.filter(kind=UnitKind.COMMUNE, valid_to__isnull=True))
         users = [
-            User(username=f"bench{i}", kind=UserKind.OFFICIAL, full_name=f"Cán bộ {i}",
-                 home_unit=communes[i % len(communes)], password="!")
+            User(
+                username=f"bench{i}",
+                kind=UserKind.OFFICIAL,
+                full_name=f"Cán bộ {i}",
+                home_unit=communes[i % len(communes)],
+                password="!",
+            )
             for i in range(args.users)
         ]
         users = User.objects.bulk_create(users, batch_size=5000)
@@ -140,21 +150,29 @@ def main() -> None:
         if connection.vendor == "postgresql":
             cur.execute("ANALYZE")
     province = Unit.objects.filter(kind=UnitKind.PROVINCE).order_by("pk")[5]
-    commune = Unit.objects.filter(parent=province, kind=UnitKind.COMMUNE,
-                                  valid_to__isnull=True).first()
-    leader, _ = User.objects.get_or_create(username="bench-leader",
-                                           defaults={"kind": UserKind.OFFICIAL})
-    RoleGrant.objects.get_or_create(user=leader, role=Role.LEADER, unit=province,
-                                    defaults={"include_subtree": True})
-    commune_leader, _ = User.objects.get_or_create(username="bench-commune",
-                                                   defaults={"kind": UserKind.OFFICIAL})
+    commune = Unit.objects.filter(
+        parent=province, kind=UnitKind.COMMUNE, valid_to__isnull=True
+    ).first()
+    leader, _ = User.objects.get_or_create(
+        username="bench-leader", defaults={"kind": UserKind.OFFICIAL}
+    )
+    RoleGrant.objects.get_or_create(
+        user=leader, role=Role.LEADER, unit=province, defaults={"include_subtree": True}
+    )
+    commune_leader, _ = User.objects.get_or_create(
+        username="bench-commune", defaults={"kind": UserKind.OFFICIAL}
+    )
     RoleGrant.objects.get_or_create(user=commune_leader, role=Role.LEADER, unit=commune)
-    admin, _ = User.objects.get_or_create(username="bench-admin",
-                                          defaults={"kind": UserKind.OFFICIAL})
-    RoleGrant.objects.get_or_create(user=admin, role=Role.UNIT_ADMIN, unit=province,
-                                    defaults={"include_subtree": True})
-    print(f"database: {connection.vendor}; units {Unit.objects.count()}, "
-          f"users {User.objects.count()}, grants {RoleGrant.objects.count()}")
+    admin, _ = User.objects.get_or_create(
+        username="bench-admin", defaults={"kind": UserKind.OFFICIAL}
+    )
+    RoleGrant.objects.get_or_create(
+        user=admin, role=Role.UNIT_ADMIN, unit=province, defaults={"include_subtree": True}
+    )
+    print(
+        f"database: {connection.vendor}; units {Unit.objects.count()}, "
+        f"users {User.objects.count()}, grants {RoleGrant.objects.count()}"
+    )
 
     def units_page(user):
         def run():
@@ -162,6 +180,7 @@ def main() -> None:
             qs = Unit.objects.filter(policy.scope_q(user, policy.Perm.UNIT_VIEW, field=""))
             list(qs.order_by("path")[:50])
             qs.count()
+
         return run
 
     def users_page():
