@@ -161,6 +161,20 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+if STORAGES["default"]["BACKEND"] == "storages.backends.s3.S3Storage":
+    # S3-compatible object storage (pip install ".[s3]"); private objects, signed URLs.
+    STORAGES["default"]["OPTIONS"] = {
+        "bucket_name": env("EGOV_S3_BUCKET"),
+        "endpoint_url": env("EGOV_S3_ENDPOINT_URL") or None,
+        "region_name": env("EGOV_S3_REGION") or None,
+        "access_key": env("EGOV_S3_ACCESS_KEY") or None,
+        "secret_key": env("EGOV_S3_SECRET_KEY") or None,
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    if not STORAGES["default"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("EGOV_S3_BUCKET must be set with the S3 storage backend.")
 # In the demo and the tests WhiteNoise serves straight from the app folders (no collectstatic).
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
@@ -238,6 +252,8 @@ SECURE = env_bool("EGOV_SECURE", not (DEBUG or TESTING))
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = SECURE and env_bool("EGOV_SSL_REDIRECT", True)
+# Load balancers probe the health check over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
