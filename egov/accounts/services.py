@@ -183,3 +183,33 @@ def user_may_manage(actor: Any, user: User) -> bool:
     if user.home_unit_id is None or policy.is_system_admin(user):
         return False
     return policy.has_perm_on(actor, policy.Perm.USER_MANAGE, user.home_unit)
+
+
+@transaction.atomic
+def totp_device_pending(*, user: User) -> Any:
+    """The unconfirmed TOTP device an official is enrolling (created on first need)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="egov", confirmed=False)
+        audit_record(
+            actor=user,
+            action="auth.2fa_setup_started",
+            target=device,
+            summary={"device": device.name},
+        )
+    return device
+
+
+@transaction.atomic
+def totp_device_confirm(*, actor: Any, device: Any) -> None:
+    """Confirm an enrolled TOTP device (after a correct code) and drop other pending ones."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
+    audit_record(
+        actor=actor, action="auth.2fa_enrolled", target=device, summary={"device": device.name}
+    )

@@ -35,6 +35,7 @@ from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from egov.accounts.forms import LoginForm, OtpCodeForm
+from egov.accounts.services import totp_device_confirm, totp_device_pending
 from egov.audit.services import audit_record
 
 # --- Password login ------------------------------------------------------------------------------
@@ -119,18 +120,6 @@ def _check_code(request: HttpRequest, device: TOTPDevice, form: OtpCodeForm) -> 
 
 
 @transaction.atomic
-def _confirm_device(request: HttpRequest, device: TOTPDevice) -> None:
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
-    audit_record(
-        actor=request.user,
-        action="auth.2fa_enrolled",
-        target=device,
-        summary={"device": device.name},
-    )
-
-
 def _not_applicable(request: HttpRequest) -> HttpResponse:
     messages.info(request, _("Xác thực hai lớp chỉ áp dụng cho tài khoản cán bộ."))
     return HttpResponseRedirect(resolve_url(settings.LOGIN_REDIRECT_URL))
@@ -151,14 +140,12 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(next_url)
         return HttpResponseRedirect(_with_next("accounts:otp_verify", next_url))
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="egov", confirmed=False)
+    device = totp_device_pending(user=user)
 
     form = OtpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and _check_code(request, device, form):
         device.refresh_from_db()
-        _confirm_device(request, device)
+        totp_device_confirm(actor=request.user, device=device)
         otp_login(request, device)
         messages.success(request, _("Đã bật xác thực hai lớp."))
         return HttpResponseRedirect(next_url)

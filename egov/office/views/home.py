@@ -12,8 +12,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from egov.accounts.models import RoleGrant
 from egov.accounts.policy import Perm, has_any_scope
+from egov.accounts.selectors import own_grants
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,6 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_official:
         raise PermissionDenied
-    # The official's own grants: no scope question, the user reads what they were given.
-    grants = (
-        RoleGrant.objects.filter(user=user).select_related("unit").order_by("unit__path", "role")
-    )
+    grants = own_grants(user=user)
     context = {"grants": grants, "links": office_links(user)}
     return render(request, "office/home.html", context)
