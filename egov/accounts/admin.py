@@ -91,6 +91,8 @@ class UserAdmin(ScopedModelAdmin):
     search_fields = ["username", "full_name", "email"]
     readonly_fields = ["username", "full_name", "kind", "email", "home_unit", "last_login"]
     fields = ["username", "full_name", "kind", "email", "home_unit", "is_active", "last_login"]
+    # Grouped by unit: the scoped list then reads one index range in order (bench/scoped_listing).
+    ordering = ["home_unit__path", "username"]
 
     def get_queryset(self, request: Any):
         qs = super(ScopedModelAdmin, self).get_queryset(request).select_related("home_unit")
