@@ -61,3 +61,30 @@ def test_staff_without_the_admin_right_cannot_open_it(client, settings, people):
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
     assert client.get("/admin/accounts/user/").status_code == 302
+
+
+def test_unit_admin_edits_units_of_the_subtree_through_the_service(
+    admin_client, commune_a, commune_b
+):
+    response = admin_client.post(
+        f"/admin/units/unit/{commune_a.pk}/change/",
+        {"name": "Xã An Hòa", "edid": "", "address": "Thôn 1", "email": "", "phone": "0237 3"},
+    )
+    assert response.status_code == 302
+    commune_a.refresh_from_db()
+    assert commune_a.address == "Thôn 1"
+    assert AuditEvent.objects.filter(action__startswith="unit.", unit=commune_a).exists()
+    assert admin_client.get(f"/admin/units/unit/{commune_b.pk}/change/").status_code == 404
+    listing = admin_client.get("/admin/units/unit/").content.decode()
+    assert "Xã An Hòa" in listing
+    assert "Xã Bình Minh" not in listing
+
+
+def test_bad_identifier_in_the_admin_changes_nothing(admin_client, commune_a):
+    response = admin_client.post(
+        f"/admin/units/unit/{commune_a.pk}/change/",
+        {"name": "Xã An Hòa", "edid": "<script>", "address": "", "email": "", "phone": ""},
+    )
+    assert response.status_code in (200, 302)
+    commune_a.refresh_from_db()
+    assert commune_a.edid == ""

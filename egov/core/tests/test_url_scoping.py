@@ -9,6 +9,7 @@ otherwise this test fails and names it.
 from __future__ import annotations
 
 import re
+from datetime import date, time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from egov.accounts.models import Role, UserKind
 from egov.audit.services import audit_record
 from egov.units.models import Unit, UnitKind
 from egov.units.services import unit_create
+from egov.workcalendar.services import exception_create, office_hours_set
 
 MARKER = "BIMATALPHA"
 
@@ -147,6 +149,17 @@ def world(db, province, commune_a, commune_b, make_official):
     secret_user = make_official(
         Role.SPECIALIST, agency_a, full_name=f"Cán Bộ {MARKER}", username="bimat.alpha"
     )
+    exception_create(
+        actor=None, day=date(2026, 12, 28), kind="day_off", name=f"Nghỉ {MARKER}", unit=agency_a
+    )
+    office_hours_set(
+        actor=None,
+        unit=agency_a,
+        morning_start=time(7),
+        morning_end=time(11),
+        afternoon_start=time(13),
+        afternoon_end=time(17),
+    )
     event = audit_record(
         actor=secret_user,
         action="test.secret",
@@ -207,7 +220,8 @@ def test_every_url_pattern_is_scoped_for_sibling_units(client, settings, world, 
             else:
                 path = build_path(route, {})
             for method in ("get", "post"):
-                response = getattr(client, method)(path, {"name": "x", "q": "x"})
+                data = {"name": "x", "q": "x"} if method == "post" else {}
+                response = getattr(client, method)(path, data)
                 checked += 1
                 status = response.status_code
                 body = response.content.decode("utf-8", "replace") if status == 200 else ""
