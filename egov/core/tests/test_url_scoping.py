@@ -9,9 +9,9 @@ otherwise this test fails and names it.
 from __future__ import annotations
 
 import re
-from datetime import date, time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, time
 from typing import Any
 
 import pytest
