@@ -22,7 +22,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from egov.accounts.models import Role, RoleGrant, UserKind
-from egov.units.models import Unit
+from egov.units.models import Unit, subtree_q
 
 
 class Perm:
@@ -128,7 +128,7 @@ def _unit_q(grant: GrantView, prefix: str) -> Q:
     # A grant on a unit covers the unit itself and everything merged into it; with
     # include_subtree, every unit whose path lies below it.
     if grant.include_subtree:
-        return Q(**{f"{prefix}path__startswith": grant.unit_path})
+        return subtree_q(grant.unit_path, prefix.removesuffix("__"))
     return Q(**{f"{prefix}anchor_id": grant.unit_id}) | Q(**{f"{prefix}id": grant.unit_id})
 
 

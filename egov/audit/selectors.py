@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from egov.accounts.policy import Perm, scope_q
 from egov.audit.models import AuditEvent
-from egov.units.models import Unit
+from egov.units.models import Unit, subtree_q
 
 
 def _local_midnight(day: date) -> datetime:
@@ -44,7 +44,7 @@ def audit_events_for(
         else:
             events = events.filter(actor_id=actor.pk)
     if unit is not None:
-        below = Q(unit__path__startswith=unit.path) if unit.path else Q(pk__in=[])
+        below = subtree_q(unit.path, "unit") if unit.path else Q(pk__in=[])
         events = events.filter(Q(unit_id=unit.pk) | below)
     if date_from:
         events = events.filter(created_at__gte=_local_midnight(date_from))

@@ -57,6 +57,18 @@ COMMUNE_KINDS = frozenset(
 )
 
 
+def subtree_q(path: str, field: str = "") -> Q:
+    """Rows whose unit path lies at or below `path`, as an index range rather than LIKE.
+
+    Paths are "/1/25/": every descendant starts with the prefix, and "0" follows "/" in byte
+    order, so the subtree is exactly [prefix, prefix-with-its-last-"/"-as-"0"). Byte order holds
+    on SQLite and on PostgreSQL (migration 0003 gives `path` the "C" collation), and both then
+    read one index range; SQLite cannot use an index for LIKE.
+    """
+    prefix = f"{field}__path" if field else "path"
+    return Q(**{f"{prefix}__gte": path, f"{prefix}__lt": path[:-1] + "0"})
+
+
 class UnitQuerySet(models.QuerySet["Unit"]):
     def in_force(self, on: date | None = None) -> UnitQuerySet:
         on = on or date.today()  # noqa: DTZ011 - a civil date in the server's zone is intended
@@ -69,7 +81,7 @@ class UnitQuerySet(models.QuerySet["Unit"]):
         return self.filter(valid_to__isnull=False)
 
     def subtree_of(self, unit: Unit) -> UnitQuerySet:
-        return self.filter(path__startswith=unit.path)
+        return self.filter(subtree_q(unit.path))
 
 
 class Unit(models.Model):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from egov.accounts.policy import Perm, get_for_user, scope_q
 from egov.core import vntext
 from egov.core.errors import ValidationFailed
-from egov.units.models import Unit, UnitKind, UnitSuccession
+from egov.units.models import Unit, UnitKind, UnitSuccession, subtree_q
 
 MAX_QUERY_LENGTH = 200
 
@@ -43,7 +43,7 @@ def unit_list(
             raise ValidationFailed("Loại đơn vị không hợp lệ.", field="kind")
         qs = qs.filter(kind=kind)
     if root is not None:
-        qs = qs.filter(path__startswith=root.path)
+        qs = qs.filter(subtree_q(root.path))
     if q:
         text = vntext.clean(q)[:MAX_QUERY_LENGTH]
         key = vntext.search_key(text)
