@@ -1,11 +1,13 @@
-"""Vietnamese first: the interface is in Vietnamese unless the user chose another language."""
+"""Request-wide input rules: Vietnamese first, and text composed to NFC."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+
+from egov.core import vntext
 
 
 class VietnameseFirstLocaleMiddleware(LocaleMiddleware):
@@ -18,3 +20,40 @@ class VietnameseFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def _nfc_querydict(data: QueryDict) -> QueryDict:
+    normalised = QueryDict(mutable=True, encoding=data.encoding)
+    for key, values in data.lists():
+        normalised.setlist(vntext.nfc(key), [vntext.nfc(v) for v in values])
+    normalised._mutable = False
+    return normalised
+
+
+class NFCInputMiddleware:
+    """All text input is composed to NFC before any view reads it: query strings and form
+    fields. A multipart body larger than the request limit is left unread here, so that its view
+    can refuse it before reading (services still pass text through `vntext.clean`). JSON bodies
+    are composed by the API's parser."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if request.GET:
+            request.GET = _nfc_querydict(request.GET)
+        if request.method == "POST" and self._small_form(request):
+            request.POST = _nfc_querydict(request.POST)
+        return self.get_response(request)
+
+    @staticmethod
+    def _small_form(request: HttpRequest) -> bool:
+        if request.content_type == "application/x-www-form-urlencoded":
+            return True
+        if request.content_type != "multipart/form-data":
+            return False
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return False
+        return 0 < length <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
