@@ -7,10 +7,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from egov.accounts import policy, services
-from egov.accounts.models import RoleGrant, User
+from egov.accounts.models import RoleGrant, User, UserKind
 from egov.core.admin_site import ScopedModelAdmin
 from egov.core.errors import DomainError
 
@@ -80,6 +82,40 @@ class UserChangeForm(forms.ModelForm):
         fields = ["is_active"]
 
 
+class OfficialCreateForm(forms.ModelForm):
+    """A unit administrator onboards an official of a unit in their scope."""
+
+    password1 = forms.CharField(
+        label=_("Mật khẩu ban đầu"), widget=forms.PasswordInput, strip=False, max_length=1024
+    )
+    password2 = forms.CharField(
+        label=_("Nhập lại mật khẩu"), widget=forms.PasswordInput, strip=False, max_length=1024
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "email", "phone", "home_unit"]
+
+    def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["home_unit"].required = True
+        self.fields["home_unit"].queryset = policy.units_for_choice(
+            actor, policy.Perm.USER_MANAGE
+        ).filter(valid_to__isnull=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("Hai mật khẩu không khớp."))
+        elif data.get("password1"):
+            candidate = User(username=data.get("username", ""), full_name=data.get("full_name", ""))
+            try:
+                validate_password(data["password1"], candidate)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
 @admin.register(User)
 class UserAdmin(ScopedModelAdmin):
     form = UserChangeForm
@@ -99,8 +135,34 @@ class UserAdmin(ScopedModelAdmin):
         return qs.filter(policy.manageable_users_q(request.user))
 
     def has_add_permission(self, request: Any) -> bool:
-        # Accounts are created through the services (registration, staff onboarding).
-        return False
+        return policy.has_any_scope(request.user, self.manage_perm)
+
+    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any):
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        actor = request.user
+
+        class BoundCreateForm(OfficialCreateForm):
+            def __init__(self, *args: Any, **kw: Any) -> None:
+                super().__init__(*args, actor=actor, **kw)
+
+        return BoundCreateForm
+
+    def get_fields(self, request: Any, obj: Any = None):
+        if obj is None:
+            return [
+                "username",
+                "full_name",
+                "email",
+                "phone",
+                "home_unit",
+                "password1",
+                "password2",
+            ]
+        return self.fields
+
+    def get_readonly_fields(self, request: Any, obj: Any = None):
+        return self.readonly_fields if obj is not None else []
 
     def has_view_permission(self, request: Any, obj: Any = None) -> bool:
         if obj is None:
@@ -113,6 +175,23 @@ class UserAdmin(ScopedModelAdmin):
         return services.user_may_manage(request.user, obj)
 
     def save_model(self, request: Any, obj: User, form: Any, change: bool) -> None:
+        if not change:
+            data = form.cleaned_data
+            try:
+                created = services.user_create(
+                    actor=request.user,
+                    username=data["username"],
+                    password=data["password1"],
+                    kind=UserKind.OFFICIAL,
+                    full_name=data.get("full_name", ""),
+                    email=data.get("email", ""),
+                    phone=data.get("phone", ""),
+                    home_unit=data["home_unit"],
+                )
+            except DomainError as exc:
+                raise PermissionDenied(str(exc)) from exc
+            obj.pk = created.pk
+            return
         try:
             stored = User.objects.get(pk=obj.pk)
             services.user_set_active(

@@ -88,3 +88,57 @@ def test_bad_identifier_in_the_admin_changes_nothing(admin_client, commune_a):
     assert response.status_code in (200, 302)
     commune_a.refresh_from_db()
     assert commune_a.edid == ""
+
+
+def _new_official(unit, **overrides):
+    return {
+        "username": "cb.moi",
+        "full_name": "Cán Bộ Mới",
+        "email": "",
+        "phone": "",
+        "home_unit": unit.pk,
+        "password1": "mot-mat-khau-kho-doan-42",
+        "password2": "mot-mat-khau-kho-doan-42",
+        **overrides,
+    }
+
+
+def test_unit_admin_onboards_an_official_of_the_subtree(admin_client, commune_a):
+    response = admin_client.post("/admin/accounts/user/add/", _new_official(commune_a))
+    assert response.status_code == 302
+    from egov.accounts.models import User, UserKind
+
+    user = User.objects.get(username="cb.moi")
+    assert user.kind == UserKind.OFFICIAL
+    assert user.home_unit == commune_a
+    assert user.check_password("mot-mat-khau-kho-doan-42")
+    assert AuditEvent.objects.filter(action="user.create", actor__username="qt.a").exists()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"password2": "khac-hoan-toan-123"},
+        {"password1": "123", "password2": "123"},
+        {"username": ""},
+        {"username": "cv.a"},  # taken
+        {"home_unit": ""},
+        {"username": "x" * 300},
+    ],
+)
+def test_bad_onboarding_is_refused_and_creates_nothing(admin_client, commune_a, overrides):
+    from egov.accounts.models import User
+
+    before = User.objects.count()
+    response = admin_client.post("/admin/accounts/user/add/", _new_official(commune_a, **overrides))
+    assert response.status_code == 200  # the form again, with its errors
+    assert "errornote" in response.content.decode() or "errorlist" in response.content.decode()
+    assert User.objects.count() == before
+
+
+def test_onboarding_outside_the_subtree_is_refused(admin_client, commune_b):
+    from egov.accounts.models import User
+
+    response = admin_client.post("/admin/accounts/user/add/", _new_official(commune_b))
+    assert response.status_code == 200
+    assert not User.objects.filter(username="cb.moi").exists()
