@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from stdnum.vn import mst
 
 from egov.accounts import policy
@@ -20,13 +21,15 @@ from egov.units.models import Unit
 def _validate_identity(*, national_id: str, tax_code: str) -> tuple[str, str]:
     national_id = national_id.strip()
     if national_id and not (len(national_id) == 12 and national_id.isdigit()):
-        raise ValidationFailed("Số định danh cá nhân phải gồm đúng 12 chữ số.", field="national_id")
+        raise ValidationFailed(
+            _("Số định danh cá nhân phải gồm đúng 12 chữ số."), field="national_id"
+        )
     tax_code = tax_code.strip()
     if tax_code:
         try:
             tax_code = mst.validate(tax_code)
         except Exception as exc:  # stdnum raises several ValidationError subclasses
-            raise ValidationFailed("Mã số thuế không hợp lệ.", field="tax_code") from exc
+            raise ValidationFailed(_("Mã số thuế không hợp lệ."), field="tax_code") from exc
     return national_id, tax_code
 
 
@@ -50,18 +53,18 @@ def user_create(
     username = vntext.clean(username)
     full_name = vntext.clean(full_name)
     if not username or len(username) > 150:
-        raise ValidationFailed("Tên đăng nhập không hợp lệ.", field="username")
+        raise ValidationFailed(_("Tên đăng nhập không hợp lệ."), field="username")
     if kind not in UserKind.values:
-        raise ValidationFailed("Loại tài khoản không hợp lệ.", field="kind")
+        raise ValidationFailed(_("Loại tài khoản không hợp lệ."), field="kind")
     if (
         kind == UserKind.OFFICIAL
         and actor is not None
         and (home_unit is None or not policy.has_perm_on(actor, policy.Perm.USER_MANAGE, home_unit))
     ):
-        raise Forbidden("Bạn không có quyền tạo cán bộ cho đơn vị này.")
+        raise Forbidden(_("Bạn không có quyền tạo cán bộ cho đơn vị này."))
     national_id, tax_code = _validate_identity(national_id=national_id, tax_code=tax_code)
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict("Tên đăng nhập đã được sử dụng.", field="username")
+        raise Conflict(_("Tên đăng nhập đã được sử dụng."), field="username")
     user = User(
         username=username,
         kind=kind,
@@ -85,7 +88,7 @@ def user_create(
     try:
         user.save()
     except IntegrityError as exc:
-        raise Conflict("Tài khoản trùng số định danh hoặc tên đăng nhập.") from exc
+        raise Conflict(_("Tài khoản trùng số định danh hoặc tên đăng nhập.")) from exc
     audit_record(
         actor=actor,
         action="user.create",
@@ -101,16 +104,16 @@ def role_grant(
     *, actor: Any, user: User, role: str, unit: Unit | None, include_subtree: bool = False
 ) -> RoleGrant:
     if role not in Role.values:
-        raise ValidationFailed("Vai trò không hợp lệ.", field="role")
+        raise ValidationFailed(_("Vai trò không hợp lệ."), field="role")
     if user.kind != UserKind.OFFICIAL:
-        raise ValidationFailed("Chỉ cán bộ, công chức mới được phân vai trò.", field="user")
+        raise ValidationFailed(_("Chỉ cán bộ, công chức mới được phân vai trò."), field="user")
     if (role == Role.SYSTEM_ADMIN) != (unit is None):
         raise ValidationFailed(
-            "Quản trị hệ thống không gắn với đơn vị; các vai trò khác phải gắn với một đơn vị.",
+            _("Quản trị hệ thống không gắn với đơn vị; các vai trò khác phải gắn với một đơn vị."),
             field="unit",
         )
     if actor is not None and not policy.may_grant(actor, role, unit):
-        raise Forbidden("Bạn không có quyền phân vai trò này trên đơn vị này.")
+        raise Forbidden(_("Bạn không có quyền phân vai trò này trên đơn vị này."))
     grant, created = RoleGrant.objects.select_for_update().get_or_create(
         user=user,
         role=role,
@@ -145,7 +148,7 @@ def role_grant(
 @transaction.atomic
 def role_revoke(*, actor: Any, grant: RoleGrant) -> None:
     if actor is not None and not policy.may_grant(actor, grant.role, grant.unit):
-        raise Forbidden("Bạn không có quyền thu hồi vai trò này.")
+        raise Forbidden(_("Bạn không có quyền thu hồi vai trò này."))
     audit_record(
         actor=actor,
         action="grant.revoke",
@@ -161,7 +164,7 @@ def role_revoke(*, actor: Any, grant: RoleGrant) -> None:
 @transaction.atomic
 def user_set_active(*, actor: Any, user: User, active: bool) -> None:
     if actor is not None and not user_may_manage(actor, user):
-        raise Forbidden("Bạn không có quyền quản lý tài khoản này.")
+        raise Forbidden(_("Bạn không có quyền quản lý tài khoản này."))
     if user.is_active == active:
         return
     user.is_active = active
