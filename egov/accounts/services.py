@@ -149,6 +149,11 @@ def role_grant(
 def role_revoke(*, actor: Any, grant: RoleGrant) -> None:
     if actor is not None and not policy.may_grant(actor, grant.role, grant.unit):
         raise Forbidden(_("Bạn không có quyền thu hồi vai trò này."))
+    grant_id = grant.pk
+    grant.delete()
+    # The audit event is the transaction's last write (it holds the chain head until commit);
+    # it still names the deleted grant by its id.
+    grant.pk = grant_id
     audit_record(
         actor=actor,
         action="grant.revoke",
@@ -157,7 +162,6 @@ def role_revoke(*, actor: Any, grant: RoleGrant) -> None:
         role=grant.role,
         summary={"user": grant.user.username, "role": grant.role},
     )
-    grant.delete()
     policy.forget_grants(grant.user)
 
 
