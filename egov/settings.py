@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "egov.accounts",
     "egov.audit",
     "egov.workcalendar",
+    "egov.procedures",
     "egov.portal",
     "egov.office",
     "egov.api",
