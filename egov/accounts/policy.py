@@ -40,6 +40,10 @@ class Perm:
     DOSSIER_ISSUE = "dossier.issue"
     DOCUMENT_REGISTER = "document.register"
     ADMIN_SITE = "admin.site"
+    CATALOGUE_MANAGE = "catalogue.manage"  # the procedure catalogue itself (national data)
+    CATALOGUE_ASSIGN = (
+        "catalogue.assign"  # which procedures a unit handles, online level, templates
+    )
 
 
 _STAFF_BASE = {Perm.UNIT_VIEW}
@@ -60,6 +64,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.AUDIT_VIEW,
             Perm.CALENDAR_MANAGE,
             Perm.ADMIN_SITE,
+            Perm.CATALOGUE_ASSIGN,
         }
     ),
     Role.SYSTEM_ADMIN: frozenset(
@@ -71,6 +76,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.AUDIT_VIEW,
             Perm.CALENDAR_MANAGE,
             Perm.ADMIN_SITE,
+            Perm.CATALOGUE_MANAGE,
+            Perm.CATALOGUE_ASSIGN,
         }
     ),
 }
