@@ -22,7 +22,10 @@ def main_nav(context: template.Context) -> list[dict[str, Any]]:
     is the page being shown (base.html marks it aria-current="page")."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    items = [(_("Trang chủ"), reverse("portal:home"))]
+    items = [
+        (_("Trang chủ"), reverse("portal:home")),
+        (_("Thủ tục hành chính"), reverse("portal:procedure-list")),
+    ]
     if user is not None and user.is_authenticated:
         if user.is_official:
             items.append((_("Trang cán bộ"), reverse("office:home")))
@@ -32,7 +35,12 @@ def main_nav(context: template.Context) -> list[dict[str, Any]]:
         if admin.site.has_permission(request):
             items.append((_("Quản trị"), reverse("admin:index")))
     path = getattr(request, "path", "")
-    return [{"label": label, "url": url, "current": path == url} for label, url in items]
+    catalogue = reverse("portal:procedure-list")
+
+    def is_current(url: str) -> bool:
+        return path == url or (url == catalogue and path.startswith(catalogue))
+
+    return [{"label": label, "url": url, "current": is_current(url)} for label, url in items]
 
 
 @register.simple_tag
