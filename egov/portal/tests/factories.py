@@ -111,4 +111,15 @@ def make_procedure(code: str, *, with_template: bool = False) -> Procedure:
 
 
 def make_catalogue(*, with_template: bool = False) -> dict[str, Procedure]:
-    return {code: make_procedure(code, with_template=with_template) for code in RECORDS}
+    catalogue = {code: make_procedure(code, with_template=with_template) for code in RECORDS}
+    invalidate_search()
+    return catalogue
+
+
+def invalidate_search() -> None:
+    """What the catalogue services do after each write; rows written here directly must too."""
+    try:
+        from egov.procedures.search import invalidate
+    except ImportError:  # the placeholder selector keeps no index
+        return
+    invalidate()
