@@ -9,4 +9,5 @@ urlpatterns = [
     path("units/", include("egov.office.units_urls")),
     path("audit/", include("egov.office.audit_urls")),
     path("calendar/", include("egov.office.calendar_urls")),
+    path("catalogue/", include("egov.office.catalogue_urls")),
 ]

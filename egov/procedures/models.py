@@ -281,3 +281,115 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} — {self.procedure}"
+
+
+# --- Process templates (quy trình nội bộ) -------------------------------------------------------
+# Owned by the process-templates work: how a unit processes a procedure, step by step, and the
+# share of the legal time each step gets. Written only through `egov.procedures.templates_services`.
+
+
+class StepKind(models.TextChoices):
+    RECEIVE = "receive", _("Tiếp nhận hồ sơ")
+    ASSIGN = "assign", _("Phân công xử lý")
+    APPRAISE = "appraise", _("Thẩm định, xử lý hồ sơ")
+    CONSULT = "consult", _("Lấy ý kiến phối hợp")
+    APPROVE = "approve", _("Phê duyệt")
+    SIGN = "sign", _("Ký, ban hành kết quả")
+    RETURN = "return", _("Trả kết quả")
+    TRANSFER = "transfer", _("Chuyển liên thông sang đơn vị khác")
+
+
+class StepRole(models.TextChoices):
+    """The roles that act in a step (values of `egov.accounts.models.Role`)."""
+
+    ONE_STOP_OFFICER = "one_stop_officer", _("Cán bộ một cửa")
+    SPECIALIST = "specialist", _("Chuyên viên")
+    LEADER = "leader", _("Lãnh đạo")
+    CLERK = "clerk", _("Văn thư")
+
+
+class ProcessTemplate(models.Model):
+    """The steps by which `unit` processes `procedure`. Saving a template writes a new row (the
+    next `revision`) and retires the previous one, so at most one is active per pair and the
+    steps a dossier followed stay readable."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="process_templates"
+    )
+    procedure = models.ForeignKey(
+        Procedure,
+        verbose_name=_("thủ tục"),
+        on_delete=models.PROTECT,
+        related_name="process_templates",
+    )
+    revision = models.PositiveIntegerField(_("lần sửa"), default=1)
+    is_active = models.BooleanField(_("đang áp dụng"), default=True)
+    # The version and the legal time (in working hours) the steps were checked against.
+    checked_version = models.ForeignKey(
+        ProcedureVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    legal_hours = models.DecimalField(
+        _("thời hạn theo quy định (giờ làm việc)"), max_digits=9, decimal_places=2
+    )
+    total_hours = models.DecimalField(
+        _("tổng thời gian các bước (giờ làm việc)"), max_digits=9, decimal_places=2
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("quy trình nội bộ")
+        verbose_name_plural = _("quy trình nội bộ")
+        ordering = ["procedure__code", "unit", "-revision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "procedure"],
+                condition=Q(is_active=True),
+                name="process_template_one_active",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "procedure", "revision"], name="process_template_revision_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(total_hours__gt=0) & Q(total_hours__lte=models.F("legal_hours")),
+                name="process_template_within_legal_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure} — {self.unit} (#{self.revision})"
+
+
+class ProcessStep(models.Model):
+    template = models.ForeignKey(ProcessTemplate, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(_("thứ tự"))
+    kind = models.CharField(_("bước"), max_length=16, choices=StepKind.choices)
+    role = models.CharField(_("vai trò thực hiện"), max_length=32, choices=StepRole.choices)
+    # The unit that acts; for a transfer step, the unit that receives the dossier.
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị thực hiện"), on_delete=models.PROTECT, related_name="+"
+    )
+    hours = models.DecimalField(_("thời gian (giờ làm việc)"), max_digits=8, decimal_places=2)
+    note = models.CharField(_("ghi chú"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("bước xử lý")
+        verbose_name_plural = _("bước xử lý")
+        ordering = ["template", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "position"], name="process_step_position_unique"
+            ),
+            models.CheckConstraint(condition=Q(hours__gt=0), name="process_step_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in StepKind]), name="process_step_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in StepRole]), name="process_step_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.get_kind_display()}"

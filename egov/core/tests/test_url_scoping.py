@@ -22,6 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from egov.accounts.models import Role, UserKind
 from egov.audit.services import audit_record
+from egov.procedures.templates_services import StepInput, assignment_set, process_template_save
+from egov.procedures.tests.test_templates_data import make_procedure
 from egov.units.models import Unit, UnitKind
 from egov.units.services import unit_create
 from egov.workcalendar.services import exception_create, office_hours_set
@@ -59,6 +61,7 @@ class World:
     agency_a: Unit
     secret_user: Any
     audit_seq: int | None
+    procedure_code: str = ""
 
 
 def _object_of_unit_a(model: type, world: World) -> Any:
@@ -83,6 +86,7 @@ def _object_of_unit_a(model: type, world: World) -> Any:
 OBJECT_URLS: dict[str, Callable[[World], dict[str, Any]]] = {
     "office:unit-detail": lambda w: {"pk": w.agency_a.pk},
     "office:audit-detail": lambda w: {"seq": w.audit_seq},
+    "office:catalogue-template": lambda w: {"unit_id": w.agency_a.pk, "code": w.procedure_code},
 }
 
 
@@ -172,7 +176,15 @@ def world(db, province, commune_a, commune_b, make_official):
         unit=agency_a,
         summary={"note": MARKER},
     )
-    return World(commune_a, agency_a, secret_user, getattr(event, "seq", None))
+    procedure = make_procedure("1.004837")  # a real procedure: 3 working days
+    assignment_set(actor=None, unit=agency_a, procedure=procedure)
+    process_template_save(
+        actor=None,
+        unit=agency_a,
+        procedure=procedure,
+        steps=[StepInput("appraise", "specialist", agency_a, "8", f"Ghi chú {MARKER}")],
+    )
+    return World(commune_a, agency_a, secret_user, getattr(event, "seq", None), procedure.code)
 
 
 def snapshot() -> dict[str, Any]:
