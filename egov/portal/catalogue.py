@@ -8,6 +8,9 @@ These groupings are OUR OWN aids to finding a procedure, not an official classif
   (e.g. "Công dân Việt Nam, Doanh nghiệp") or neither (e.g. "Cán bộ, công chức, viên chức").
 * Life events (sự kiện cuộc sống) map to fields (lĩnh vực) exactly as the national catalogue names
   them (every name below occurs in /work/shared/data/tthc/procedures.json; a test checks it).
+* Agency (cơ quan thực hiện) is a substring match on the published agency text. On PostgreSQL it
+  ignores case for every letter; SQLite's LIKE ignores case for ASCII letters only.
+* In force: a procedure whose current version exists and is not the rescinding decision.
 """
 
 from __future__ import annotations

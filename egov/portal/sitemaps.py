@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.sitemaps import Sitemap
+from django.db.models import F
 from django.urls import reverse
 
-from egov.procedures.models import Field, Procedure
+from egov.procedures.models import Field, Procedure, VersionAction
 
 
 class ProcedureSitemap(Sitemap):
@@ -14,7 +15,12 @@ class ProcedureSitemap(Sitemap):
     limit = 5000
 
     def items(self):
-        return Procedure.objects.filter(current__isnull=False).order_by("code").only("code")
+        return (
+            Procedure.objects.filter(current__isnull=False)
+            .exclude(current__action=VersionAction.RESCINDED)
+            .order_by("code")
+            .only("code")
+        )
 
     def location(self, item: Procedure) -> str:
         return reverse("portal:procedure-detail", kwargs={"code": item.code})
@@ -25,7 +31,7 @@ class CatalogueSitemap(Sitemap):
     priority = 0.6
 
     def items(self):
-        fields = Field.objects.filter(versions__procedure__current__isnull=False).distinct()
+        fields = Field.objects.filter(versions__procedure__current=F("versions__id")).distinct()
         return [None, *fields.order_by("slug").values_list("slug", flat=True)]
 
     def location(self, item: str | None) -> str:

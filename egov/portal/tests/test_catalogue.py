@@ -187,6 +187,17 @@ def test_detail_unknown_code_is_404(client, catalogue):
     assert client.get("/thu-tuc/9.999999/").status_code == 404
 
 
+def test_current_version_that_rescinds_is_not_in_force(client, catalogue):
+    procedure = catalogue[f.COPY_FROM_REGISTER]
+    ProcedureVersion.objects.filter(pk=procedure.current_id).update(action=VersionAction.RESCINDED)
+    detail = client.get(reverse("portal:procedure-detail", kwargs={"code": procedure.code}))
+    assert detail.status_code == 410
+    listed = codes_in(client.get(reverse("portal:procedure-list")).content.decode())
+    assert procedure.code not in listed
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert f"/thu-tuc/{procedure.code}/" not in sitemap
+
+
 def test_rescinded_procedure_page_says_so(client, catalogue):
     procedure = catalogue[f.DEATH_MOBILE]
     ProcedureVersion.objects.filter(procedure=procedure).update(action=VersionAction.RESCINDED)

@@ -32,6 +32,7 @@ from egov.procedures.models import (
     Procedure,
     ProcedureVersion,
     TimeUnit,
+    VersionAction,
 )
 from egov.procedures.selectors import search_procedures
 from egov.workcalendar.deadlines import AmountUnit
@@ -86,7 +87,9 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
     event_slug = _param(request, "su-kien")
 
     # The version in force of each procedure (a rescinded procedure has none).
-    qs = ProcedureVersion.objects.filter(procedure__current=F("id"))
+    qs = ProcedureVersion.objects.filter(procedure__current=F("id")).exclude(
+        action=VersionAction.RESCINDED
+    )
     selected_field = next((f for f in fields if f.slug == field_slug), None)
     if selected_field is not None:
         qs = qs.filter(field=selected_field)
@@ -226,7 +229,7 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     if procedure is None:
         raise Http404
     version = procedure.current
-    if version is None:
+    if version is None or version.action == VersionAction.RESCINDED:
         return _rescinded(request, procedure)
     prefetch_related_objects(
         [version],
@@ -264,7 +267,8 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _rescinded(request: HttpRequest, procedure: Procedure) -> HttpResponse:
-    """A procedure that no version keeps in force: a page that says so (410 Gone), with the last
+    """A procedure that no version keeps in force (no current version, or the current one is the
+    rescinding decision): a page that says so (410 Gone), with the last
     published name and decision, so links from elsewhere still explain themselves."""
     last = (
         ProcedureVersion.objects.filter(procedure=procedure)
