@@ -635,3 +635,98 @@ def active_template(*, unit: Unit, procedure: Procedure) -> ProcessTemplate | No
         .prefetch_related("steps__unit")
         .first()
     )
+
+
+# --- Default templates for common commune procedures --------------------------------------------
+
+# The fields (lĩnh vực) of the commune procedures people use most, in order of priority.
+COMMON_COMMUNE_FIELDS = (
+    "Hộ tịch",
+    "Chứng thực",
+    "Đăng ký, quản lý cư trú",
+    "Cấp, quản lý căn cước",
+    "Giảm nghèo",
+    "Nuôi con nuôi",
+    "Hòa giải ở cơ sở",
+    "Người có công",
+    "Đất đai",
+    "Thực hiện chính sách BHYT",
+)
+
+# OUR DEFAULT split of the legal time across the steps of a commune procedure; NOT a regulation.
+# Each unit adjusts its own template. Shares of the legal time (working hours), in step order;
+# rounding goes to the appraisal step so that the steps take exactly the legal time.
+DEFAULT_SPLIT: tuple[tuple[str, str, Decimal], ...] = (
+    (StepKind.RECEIVE, StepRole.ONE_STOP_OFFICER, Decimal("0.10")),
+    (StepKind.APPRAISE, StepRole.SPECIALIST, Decimal("0.60")),
+    (StepKind.APPROVE, StepRole.LEADER, Decimal("0.15")),
+    (StepKind.SIGN, StepRole.CLERK, Decimal("0.10")),
+    (StepKind.RETURN, StepRole.ONE_STOP_OFFICER, Decimal("0.05")),
+)
+DEFAULT_NOTE = "Phân bổ mặc định của egov, không phải quy định"
+
+
+def default_steps(unit: Unit, legal_hours: Decimal) -> list[StepInput]:
+    """The default split (DEFAULT_SPLIT) of `legal_hours`, every step acting at `unit`."""
+    shares = [
+        (legal_hours * share).quantize(_CENT, rounding=ROUND_DOWN)
+        for _k, _r, share in DEFAULT_SPLIT
+    ]
+    appraise = [k for k, _r, _s in DEFAULT_SPLIT].index(StepKind.APPRAISE)
+    shares[appraise] += legal_hours - sum(shares, Decimal(0))
+    return [
+        StepInput(kind=kind, role=role, unit=unit, hours=hours, note=DEFAULT_NOTE)
+        for (kind, role, _share), hours in zip(DEFAULT_SPLIT, shares, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class DefaultLoad:
+    created: list[str]
+    kept: list[str]  # an active template was there already
+    skipped: list[str]  # no structured legal time (never guessed), or too short to split
+
+
+def common_commune_procedures(limit: int) -> list[Procedure]:
+    """Up to `limit` procedures in force at commune level in COMMON_COMMUNE_FIELDS that have a
+    structured legal time, by field priority then code."""
+    rank = {name: i for i, name in enumerate(COMMON_COMMUNE_FIELDS)}
+    candidates = (
+        Procedure.objects.filter(
+            current__isnull=False,
+            current__field__name__in=COMMON_COMMUNE_FIELDS,
+            current__levels__icontains='"xa"',
+        )
+        .exclude(current__action=VersionAction.RESCINDED)
+        .select_related("current__field")
+    )
+    ordered = sorted(candidates, key=lambda p: (rank[p.current.field.name], p.code))
+    chosen = [p for p in ordered if legal_time(p).hours is not None]
+    return chosen[:limit]
+
+
+def load_default_templates(
+    *, unit: Unit, procedures: Sequence[Procedure], replace: bool = False
+) -> DefaultLoad:
+    """Assign `procedures` to `unit` (when not yet) and give each the default template, as the
+    system (no actor). Procedures without a structured legal time are skipped, never guessed."""
+    created, kept, skipped = [], [], []
+    for procedure in procedures:
+        limit = legal_time(procedure)
+        if limit.hours is None or limit.hours < Decimal("0.05"):
+            skipped.append(procedure.code)
+            continue
+        if not replace and active_template(unit=unit, procedure=procedure) is not None:
+            kept.append(procedure.code)
+            continue
+        with transaction.atomic():
+            if not Assignment.objects.filter(unit=unit, procedure=procedure).exists():
+                assignment_set(actor=None, unit=unit, procedure=procedure)
+            process_template_save(
+                actor=None,
+                unit=unit,
+                procedure=procedure,
+                steps=default_steps(unit, limit.hours),
+            )
+        created.append(procedure.code)
+    return DefaultLoad(created, kept, skipped)
