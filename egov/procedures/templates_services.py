@@ -639,18 +639,19 @@ def active_template(*, unit: Unit, procedure: Procedure) -> ProcessTemplate | No
 
 # --- Default templates for common commune procedures --------------------------------------------
 
-# The fields (lĩnh vực) of the commune procedures people use most, in order of priority.
+# The fields (lĩnh vực) of the commune procedures people use most, in order of priority: first
+# those the commune People's Committee handles, then residence and identity cards (commune police).
 COMMON_COMMUNE_FIELDS = (
     "Hộ tịch",
     "Chứng thực",
-    "Đăng ký, quản lý cư trú",
-    "Cấp, quản lý căn cước",
     "Giảm nghèo",
+    "Đất đai",
     "Nuôi con nuôi",
     "Hòa giải ở cơ sở",
     "Người có công",
-    "Đất đai",
     "Thực hiện chính sách BHYT",
+    "Đăng ký, quản lý cư trú",
+    "Cấp, quản lý căn cước",
 )
 
 # OUR DEFAULT split of the legal time across the steps of a commune procedure; NOT a regulation.
