@@ -189,6 +189,29 @@ def load_accounts(province: Unit, agencies: dict[str, Unit]) -> list[DemoAccount
     return DEMO_ACCOUNTS
 
 
+def load_catalogue() -> int:
+    """The real procedure catalogue (shared/data/tthc/procedures.json, or EGOV_TTHC_DATA) through
+    the same import path users get. Skipped at once when this very file (same SHA-256) was
+    already imported and the catalogue is there, so a second `make run` stays fast."""
+    from egov.audit.models import AuditEvent
+    from egov.procedures.importers.national import (
+        default_data_path,
+        import_json_bytes,
+        read_limited,
+        sha256_of,
+    )
+    from egov.procedures.models import Procedure
+
+    path = default_data_path()
+    data = read_limited(path)
+    already = AuditEvent.objects.filter(
+        action="procedures.import", summary__sha256=sha256_of(data)
+    ).exists()
+    if not (already and Procedure.objects.exists()):
+        import_json_bytes(actor=None, data=data, source_label=path.name)
+    return Procedure.objects.count()
+
+
 @transaction.atomic
 def load_demo(*, stdout=None) -> dict[str, int]:
     _require_debug()
@@ -198,7 +221,9 @@ def load_demo(*, stdout=None) -> dict[str, int]:
     province = Unit.objects.get(code=PROVINCE_CODE, valid_to__isnull=True)
     agencies = load_agencies(province)
     load_accounts(province, agencies)
+    procedures = load_catalogue()
     return {
         "units": Unit.objects.count(),
         "users": User.objects.count(),
+        "procedures": procedures,
     }

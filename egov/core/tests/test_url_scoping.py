@@ -55,6 +55,10 @@ PUBLIC = {
 PUBLIC_PREFIXES = ("/api/v1/calendar/", "/static/", "/media/")
 
 
+# Admin models without a unit (the national procedure catalogue): global scope, system admins only.
+GLOBAL_ADMIN_MODELS = {"procedures.Procedure", "procedures.ProcedureVersion"}
+
+
 @dataclass
 class World:
     unit_a: Unit
@@ -70,6 +74,8 @@ def _object_of_unit_a(model: type, world: World) -> Any:
         return world.agency_a
     if model._meta.label == "accounts.User":
         return world.secret_user
+    if model._meta.label in GLOBAL_ADMIN_MODELS:
+        return model._default_manager.first()  # global rows: only system admins see them
     for field in ("unit", "home_unit", "user__home_unit"):
         try:
             obj = model._default_manager.filter(
@@ -280,4 +286,5 @@ def test_the_walk_covers_every_registered_admin_model(world):
             "workcalendar.OfficeHours",
             "audit.AuditEvent",
             "units.UnitSuccession",
+            *GLOBAL_ADMIN_MODELS,
         }, f"add a unit-A object of {model._meta.label} to the URL walk"

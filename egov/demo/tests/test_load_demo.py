@@ -7,7 +7,10 @@ from django.core.management import CommandError, call_command
 
 from egov.accounts import policy
 from egov.accounts.models import Role, RoleGrant, User
+from egov.audit.models import AuditEvent
 from egov.demo import services
+from egov.procedures.models import Procedure, ProcedureVersion
+from egov.procedures.tests.data import SAMPLE, sample_records
 from egov.units.models import Unit, UnitKind, UnitSuccession
 
 
@@ -20,8 +23,10 @@ def test_refuses_when_debug_is_off(db, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_loads_thanh_hoa_with_history_and_every_role_once(settings, capsys):
+def test_loads_thanh_hoa_with_history_and_every_role_once(settings, capsys, monkeypatch):
     settings.DEBUG = True
+    # a small real extract of the catalogue (the full file is imported in the procedures tests)
+    monkeypatch.setenv("EGOV_TTHC_DATA", str(SAMPLE))
     call_command("load_demo")
     out = capsys.readouterr().out
     assert services.DEMO_PASSWORD in out
@@ -54,11 +59,16 @@ def test_loads_thanh_hoa_with_history_and_every_role_once(settings, capsys):
     assert set(RoleGrant.objects.values_list("role", flat=True)) == set(Role.values)
     assert User.objects.get(username="congdan1").check_password(services.DEMO_PASSWORD)
 
+    # the real catalogue, imported through the import path
+    assert Procedure.objects.filter(current__isnull=False).count() == len(sample_records())
+    assert AuditEvent.objects.filter(action="procedures.import").count() == 1
+
     counts = (
         Unit.objects.count(),
         User.objects.count(),
         RoleGrant.objects.count(),
         UnitSuccession.objects.count(),
+        ProcedureVersion.objects.count(),
     )
     call_command("load_demo", "--quiet-accounts")
     assert (
@@ -66,4 +76,7 @@ def test_loads_thanh_hoa_with_history_and_every_role_once(settings, capsys):
         User.objects.count(),
         RoleGrant.objects.count(),
         UnitSuccession.objects.count(),
+        ProcedureVersion.objects.count(),
     ) == counts
+    # the same file is not imported again
+    assert AuditEvent.objects.filter(action="procedures.import").count() == 1
