@@ -46,3 +46,12 @@ def test_full_real_catalogue_imports_fast_and_exports_identically():
     # and importing it again changes nothing
     again = catalogue_import(actor=None, records=records)
     assert again.created == [] and again.amended == [] and again.unchanged == 1601
+
+
+def test_full_real_catalogue_round_trips_through_xlsx():
+    from egov.procedures.importers.national import parse_json_bytes
+    from egov.procedures.importers.xlsx import parse_xlsx_bytes, records_to_xlsx
+
+    records = parse_json_bytes(read_limited(default_data_path()))
+    data = records_to_xlsx(records)
+    assert parse_xlsx_bytes(data) == records
