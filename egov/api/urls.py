@@ -6,4 +6,5 @@ from drf_spectacular.views import SpectacularAPIView
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("calendar/", include("egov.workcalendar.api_urls")),
+    path("procedures/", include("egov.procedures.api.urls")),
 ]

@@ -1,17 +1,64 @@
-"""Reads of the procedure catalogue. (Search: placeholder until the search engine lands.)"""
+"""Reads of the procedure catalogue (public: the catalogue needs no login to read).
+
+Search ranks in memory (see `egov.procedures.search`); the selectors here turn ranked hits into
+model rows with one query, in rank order.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from egov.core import vntext
-from egov.procedures.models import ProcedureVersion
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from egov.core.errors import NotFound
+from egov.procedures import search as engine
+from egov.procedures.models import (
+    CODE_PATTERN,
+    Component,
+    LegalBasis,
+    Method,
+    Procedure,
+    ProcedureVersion,
+    VersionAction,
+)
+
+MAX_LIMIT = 100
+MAX_SUGGESTIONS = 20
+
+__all__ = [
+    "SearchPage",
+    "Suggestion",
+    "procedure_get",
+    "procedure_list",
+    "search_procedures",
+    "suggest",
+]
 
 
 @dataclass(frozen=True)
 class SearchPage:
     results: list[ProcedureVersion]
     total: int
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    code: str
+    name: str
+    field: str
+
+
+def _bounds(limit: int, offset: int) -> tuple[int, int]:
+    return max(0, min(int(limit), MAX_LIMIT)), max(0, int(offset))
+
+
+def _versions_in_order(ids: list[int]) -> list[ProcedureVersion]:
+    if not ids:
+        return []
+    rows = ProcedureVersion.objects.select_related("procedure", "field").in_bulk(ids)
+    return [rows[i] for i in ids if i in rows]
 
 
 def search_procedures(
@@ -22,19 +69,54 @@ def search_procedures(
     limit: int = 20,
     offset: int = 0,
 ) -> SearchPage:
-    qs = ProcedureVersion.objects.filter(procedure__current=models_current()).select_related(
-        "procedure", "field"
+    """The procedures in force matching `query` (any user input; forgiving diacritics, case,
+    tone placement and small typos), best first; an empty query lists them by code.
+    `field` is a Field slug, `level` a `Level` value. Results are the versions in force."""
+    limit, offset = _bounds(limit, offset)
+    index, ranked = engine.search(query or "", field=field, level=level)
+    page = [index.hits[d].version_id for d in ranked[offset : offset + limit]]
+    return SearchPage(_versions_in_order(page), len(ranked))
+
+
+def suggest(prefix: str, limit: int = 8) -> list[Suggestion]:
+    """Names for autocomplete as the user types (no database query once the index is built)."""
+    limit = max(0, min(int(limit), MAX_SUGGESTIONS))
+    if not engine.fold_query(prefix or ""):
+        return []
+    index, ranked = engine.search(prefix)
+    return [
+        Suggestion(code=h.code, name=h.name, field=h.field_name)
+        for h in (index.hits[d] for d in ranked[:limit])
+    ]
+
+
+def _in_force() -> QuerySet[Procedure]:
+    return Procedure.objects.filter(current__isnull=False).exclude(
+        current__action=VersionAction.RESCINDED
     )
-    key = vntext.search_key(query or "")
-    if key:
-        qs = qs.filter(search_text__contains=key)
-    if field:
-        qs = qs.filter(field__slug=field)
-    total = qs.count()
-    return SearchPage(list(qs.order_by("procedure__code")[offset : offset + limit]), total)
 
 
-def models_current():
-    from django.db.models import F
+def procedure_get(code: str) -> ProcedureVersion:
+    """The version in force of the procedure `code`, with its methods, components and legal
+    bases; NotFound if there is none (unknown, malformed or rescinded code)."""
+    if not isinstance(code, str) or not re.fullmatch(CODE_PATTERN, code, flags=re.ASCII):
+        raise NotFound(_("Không tìm thấy thủ tục hành chính."))
+    procedure = _in_force().filter(code=code).only("id", "current_id").first()
+    if procedure is None:
+        raise NotFound(_("Không tìm thấy thủ tục hành chính."))
+    return (
+        ProcedureVersion.objects.select_related("procedure", "field")
+        .prefetch_related(
+            Prefetch("methods", Method.objects.order_by("id")),
+            Prefetch("components", Component.objects.order_by("position", "id")),
+            Prefetch("legal_bases", LegalBasis.objects.order_by("position", "id")),
+        )
+        .get(pk=procedure.current_id)
+    )
 
-    return F("id")
+
+def procedure_list(
+    *, field: str | None = None, level: str | None = None, limit: int = 20, offset: int = 0
+) -> SearchPage:
+    """Browse the procedures in force, by code, optionally by field slug and level."""
+    return search_procedures(query="", field=field, level=level, limit=limit, offset=offset)

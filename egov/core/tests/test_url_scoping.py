@@ -52,7 +52,8 @@ PUBLIC = {
     "admin:password_change_done": "own password",
     "admin:jsi18n": "translations",
 }
-PUBLIC_PREFIXES = ("/api/v1/calendar/", "/static/", "/media/")
+# Public API: the working-day calendar; the procedure catalogue (search, suggest, detail).
+PUBLIC_PREFIXES = ("/api/v1/calendar/", "/api/v1/procedures/", "/static/", "/media/")
 
 
 # Admin models without a unit (the national procedure catalogue): global scope, system admins only.

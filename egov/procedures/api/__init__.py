@@ -1,0 +1,1 @@
+"""Public JSON API of the procedure catalogue: /api/v1/procedures/."""
