@@ -29,6 +29,9 @@ OFFICE_LINKS = (
     OfficeLink("office:unit-list", _("Đơn vị hành chính"), Perm.UNIT_VIEW),
     OfficeLink("office:user-list", _("Người dùng và phân quyền"), Perm.USER_VIEW),
     OfficeLink("office:calendar", _("Lịch làm việc, ngày nghỉ"), Perm.CALENDAR_MANAGE),
+    OfficeLink(
+        "office:catalogue-assignments", _("Thủ tục của đơn vị, quy trình"), Perm.CATALOGUE_ASSIGN
+    ),
     OfficeLink("office:audit-list", _("Nhật ký hệ thống"), Perm.AUDIT_VIEW),
 )
 
