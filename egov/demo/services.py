@@ -212,6 +212,18 @@ def load_catalogue() -> int:
     return Procedure.objects.count()
 
 
+def load_demo_templates() -> None:
+    """Xã Lưu Vệ handles the common commune procedures with default process templates (our
+    documented split of each procedure's real legal time; procedures without one are skipped)."""
+    from egov.procedures.templates_services import (
+        common_commune_procedures,
+        load_default_templates,
+    )
+
+    luu_ve = Unit.objects.get(code=LUU_VE, valid_to__isnull=True)
+    load_default_templates(unit=luu_ve, procedures=common_commune_procedures(40))
+
+
 @transaction.atomic
 def load_demo(*, stdout=None) -> dict[str, int]:
     _require_debug()
@@ -222,6 +234,7 @@ def load_demo(*, stdout=None) -> dict[str, int]:
     agencies = load_agencies(province)
     load_accounts(province, agencies)
     procedures = load_catalogue()
+    load_demo_templates()
     return {
         "units": Unit.objects.count(),
         "users": User.objects.count(),

@@ -57,6 +57,7 @@ from egov.accounts import policy
 from egov.audit.services import audit_record
 from egov.core import vntext
 from egov.core.errors import Forbidden, NotFound, ValidationFailed
+from egov.procedures import search
 from egov.procedures.models import (
     Channel,
     Component,
@@ -395,6 +396,8 @@ def refresh_current(
             proc.current_id = current_id
             changed.append(proc)
     Procedure.objects.bulk_update(changed, ["current"], batch_size=500)
+    # Bulk writes send no save signals: tell the search index (after commit) ourselves.
+    search.invalidate()
     return len(changed)
 
 
