@@ -266,6 +266,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Baseline views for the HTTP benchmarks (bench/): "ok" and one unit by id. Off unless asked for.
+EGOV_BENCH_ENDPOINTS = env_bool("EGOV_BENCH_ENDPOINTS", False)
+
 # Audit events are kept at least this long (security level 3 asks for 12 months).
 EGOV_AUDIT_RETENTION_DAYS = max(env_int("EGOV_AUDIT_RETENTION_DAYS", 400), 366)
 

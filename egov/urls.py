@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.http import HttpResponse
@@ -23,3 +24,7 @@ urlpatterns = [
     path("home/", include("egov.portal.root_urls")),  # name "home": each user's own start page
     path("", include("egov.portal.urls")),
 ]
+
+if settings.EGOV_BENCH_ENDPOINTS:
+    # Baselines for bench/ (never on in production: see docs/configuration.md).
+    urlpatterns.insert(0, path("bench/", include("egov.core.bench_urls")))

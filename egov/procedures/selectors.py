@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -54,10 +55,30 @@ def _bounds(limit: int, offset: int) -> tuple[int, int]:
     return max(0, min(int(limit), MAX_LIMIT)), max(0, int(offset))
 
 
+RESULT_FIELDS = (
+    "id",
+    "name",
+    "levels",
+    "agency",
+    "result",
+    "flags",
+    "procedure__id",
+    "procedure__code",
+    "field__id",
+    "field__name",
+    "field__slug",
+)
+
+
 def _versions_in_order(ids: list[int]) -> list[ProcedureVersion]:
     if not ids:
         return []
-    rows = ProcedureVersion.objects.select_related("procedure", "field").in_bulk(ids)
+    # Only what a result line shows: the long texts (steps, search_text, ...) stay in the table.
+    rows = (
+        ProcedureVersion.objects.select_related("procedure", "field")
+        .only(*RESULT_FIELDS)
+        .in_bulk(ids)
+    )
     return [rows[i] for i in ids if i in rows]
 
 
@@ -76,6 +97,27 @@ def search_procedures(
     index, ranked = engine.search(query or "", field=field, level=level)
     page = [index.hits[d].version_id for d in ranked[offset : offset + limit]]
     return SearchPage(_versions_in_order(page), len(ranked))
+
+
+@dataclass(frozen=True)
+class HitPage:
+    hits: list[Any]
+    total: int
+
+
+def search_hits(
+    *,
+    query: str,
+    field: str | None = None,
+    level: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> HitPage:
+    """Like `search_procedures`, but the index entries themselves (code, name, field, levels):
+    no database query, for the API's result lists."""
+    limit, offset = _bounds(limit, offset)
+    index, ranked = engine.search(query or "", field=field, level=level)
+    return HitPage([index.hits[d] for d in ranked[offset : offset + limit]], len(ranked))
 
 
 def suggest(prefix: str, limit: int = 8) -> list[Suggestion]:

@@ -7,6 +7,7 @@ import json
 import re
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +17,7 @@ from egov.portal.catalogue import LIFE_EVENTS
 from egov.portal.tests import factories as f
 from egov.portal.views import catalogue as views
 from egov.procedures.models import Assignment, OnlineLevel, ProcedureVersion, VersionAction
-from egov.procedures.selectors import SearchPage
+from egov.procedures.selectors import HitPage
 from egov.workcalendar.selectors import due_date_for
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -214,13 +215,16 @@ def test_rescinded_procedure_page_says_so(client, catalogue):
 # --- search -----------------------------------------------------------------------------------
 
 
+def hits_of(versions):
+    """Search index entries for these versions (what `search_hits` returns)."""
+    return [SimpleNamespace(code=v.procedure.code, name=v.name) for v in versions]
+
+
 def test_search_lists_the_selector_results_best_first(client, catalogue, monkeypatch):
     # The ranking is the search selector's (tested with it); the page shows its order.
     order = [f.DEATH_MOBILE, f.BIRTH_MOBILE]
     versions = [catalogue[code].current for code in order]
-    monkeypatch.setattr(
-        views, "search_procedures", lambda **kw: SearchPage(results=versions, total=2)
-    )
+    monkeypatch.setattr(views, "search_hits", lambda **kw: HitPage(hits=hits_of(versions), total=2))
     response = client.get(reverse("portal:procedure-search"), {"q": "khai sinh"})
     assert response.status_code == 200
     html = response.content.decode()
@@ -246,9 +250,9 @@ def test_search_paginates_with_the_selector(client, catalogue, monkeypatch):
 
     def fake(*, query, limit, offset, **kwargs):
         calls.append((query, limit, offset))
-        return SearchPage(results=versions[:2], total=45)
+        return HitPage(hits=hits_of(versions[:2]), total=45)
 
-    monkeypatch.setattr(views, "search_procedures", fake)
+    monkeypatch.setattr(views, "search_hits", fake)
     html = client.get(reverse("portal:procedure-search"), {"q": "đăng ký", "trang": "2"})
     html = html.content.decode()
     assert calls == [("đăng ký", 20, 20)]
@@ -305,14 +309,10 @@ def test_list_and_search_query_counts(
     with django_assert_max_num_queries(4):
         client.get(reverse("portal:procedure-list"), {"cap": "xa", "su-kien": "sinh-con"})
 
-    # The search page adds nothing per result to what the selector (guarded by its own tests)
-    # loads: one query for the page of results here.
-    def one_query(**kw):
-        rows = ProcedureVersion.objects.select_related("procedure", "field")
-        return SearchPage(results=list(rows), total=5)
-
-    monkeypatch.setattr(views, "search_procedures", one_query)
-    with django_assert_max_num_queries(1):
+    # The search page reads its results from the search index: no query at all.
+    hits = hits_of(ProcedureVersion.objects.select_related("procedure"))
+    monkeypatch.setattr(views, "search_hits", lambda **kw: HitPage(hits=hits, total=5))
+    with django_assert_max_num_queries(0):
         response = client.get(reverse("portal:procedure-search"), {"q": "khai sinh"})
     assert len(codes_in(response.content.decode())) == 5
 

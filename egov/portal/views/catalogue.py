@@ -1,7 +1,7 @@
 """The public procedure catalogue: browse, search and the procedure page (no login).
 
 Views hold no rules: the grouping by audience and life event is `egov.portal.catalogue`, the
-search is `egov.procedures.selectors.search_procedures`, due dates are `egov.workcalendar`.
+search is `egov.procedures.selectors.search_hits`, due dates are `egov.workcalendar`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from egov.procedures.models import (
     TimeUnit,
     VersionAction,
 )
-from egov.procedures.selectors import search_procedures
+from egov.procedures.selectors import search_hits
 from egov.workcalendar.deadlines import AmountUnit
 from egov.workcalendar.selectors import due_date_for
 
@@ -149,11 +149,12 @@ def _query_base(params: dict[str, str]) -> str:
 def procedure_search(request: HttpRequest) -> HttpResponse:
     query = _param(request, "q")
     number = _page_number(request)
-    results: list[ProcedureVersion] = []
+    results: list[Any] = []
     total = 0
     if query:
-        found = search_procedures(query=query, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
-        results, total = list(found.results), found.total
+        # Index entries (code, name, field, levels): a result line needs no database row.
+        found = search_hits(query=query, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+        results, total = found.hits, found.total
     pages = max(1, -(-total // PAGE_SIZE))
     return render(
         request,

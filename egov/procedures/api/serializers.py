@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
 from django.urls import NoReverseMatch, reverse
 from rest_framework import serializers
 
 from egov.procedures.models import Component, LegalBasis, Method, ProcedureVersion
 
+_CODE_PLACEHOLDER = "0.000000"
+
+
+@lru_cache(maxsize=1)
+def _portal_url_pattern() -> str:
+    try:
+        return reverse("portal:procedure-detail", kwargs={"code": _CODE_PLACEHOLDER})
+    except NoReverseMatch:
+        return f"/thu-tuc/{_CODE_PLACEHOLDER}/"
+
 
 def portal_url(code: str) -> str:
-    """Root-relative URL of the procedure's portal page."""
-    try:
-        return reverse("portal:procedure-detail", kwargs={"code": code})
-    except NoReverseMatch:
-        return f"/thu-tuc/{code}/"
+    """Root-relative URL of the procedure's portal page (reversed once per process)."""
+    return _portal_url_pattern().replace(_CODE_PLACEHOLDER, code, 1)
+
+
+def search_item(hit: Any) -> dict[str, Any]:
+    """One search result from the search index entry, as ProcedureItemSerializer describes it."""
+    return {
+        "code": hit.code,
+        "name": hit.name,
+        "url": portal_url(hit.code),
+        "field": {"name": hit.field_name, "slug": hit.field_slug},
+        "levels": list(hit.levels),
+    }
 
 
 class FieldSerializer(serializers.Serializer):
@@ -30,7 +51,7 @@ class ProcedureItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProcedureVersion
-        fields = ["code", "name", "url", "field", "levels", "agency", "result", "flags"]
+        fields = ["code", "name", "url", "field", "levels"]
 
     def get_url(self, obj: ProcedureVersion) -> str:
         return portal_url(obj.procedure.code)

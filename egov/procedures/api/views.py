@@ -38,6 +38,7 @@ from egov.procedures.api.serializers import (
     ProcedureItemSerializer,
     SuggestionsSerializer,
     portal_url,
+    search_item,
 )
 from egov.procedures.models import Level
 
@@ -147,10 +148,10 @@ class ProcedureListView(PublicAPIView):
         level = _level(request)
         page = _positive(request, "page", default=1, maximum=MAX_PAGE, cap=False)
         size = _positive(request, "page_size", default=PAGE_SIZE, maximum=MAX_PAGE_SIZE, cap=True)
-        found = selectors.search_procedures(
+        found = selectors.search_hits(
             query=query, field=field, level=level, limit=size, offset=(page - 1) * size
         )
-        if page > 1 and not found.results:
+        if page > 1 and not found.hits:
             raise NotFound(_("Trang không tồn tại."), code="page_not_found")
         params = {"search": query, "field": field, "level": level}
         params = {k: v for k, v in params.items() if v}
@@ -167,7 +168,7 @@ class ProcedureListView(PublicAPIView):
                 "count": found.total,
                 "next": link(page + 1) if page * size < found.total else None,
                 "previous": link(page - 1) if page > 1 else None,
-                "results": ProcedureItemSerializer(found.results, many=True).data,
+                "results": [search_item(hit) for hit in found.hits],
             }
         )
 
