@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from egov.core import vntext
 from egov.core.errors import ValidationFailed
 from egov.procedures.models import Level
+from egov.procedures.services import RECORD_KEYS
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_RECORDS = 10_000
@@ -50,23 +51,8 @@ REQUIRED = ("code", "name", "field", "level")
 COMPONENT_LIMITS = {"name": 10_000, "case": 10_000}
 SOURCE_KEYS = {"repo": 200, "path": 500, "commit": 64}
 LEVELS = set(Level.values)
-ALLOWED = {
-    "code",
-    "name",
-    "field",
-    "level",
-    "processing_time",
-    "fees",
-    "components",
-    "result",
-    "legal_bases",
-    "agency",
-    "ministry",
-    "subjects",
-    "decision_no",
-    "portal_url",
-    "source",
-}
+# The keys of the national shape (one list, shared with the export).
+ALLOWED = frozenset(RECORD_KEYS)
 
 
 def default_data_path() -> Path:
