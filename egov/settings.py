@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "egov.audit",
     "egov.workcalendar",
     "egov.procedures",
+    "egov.dossiers",
     "egov.portal",
     "egov.office",
     "egov.api",

@@ -152,6 +152,20 @@ def scope_q(user: Any, perm: str, field: str = "unit") -> Q:
     return q
 
 
+def role_scope_q(user: Any, role: str, field: str = "unit") -> Q:
+    """Rows whose `field` (a Unit foreign key) lies where the user holds `role` itself (not
+    merely a permission the role shares with others: work waiting for a role)."""
+    prefix = f"{field}__" if field else ""
+    q = Q(pk__in=[])
+    for grant in grants_of(user):
+        if grant.role != role:
+            continue
+        if grant.is_global:
+            return Q()
+        q |= _unit_q(grant, prefix)
+    return q
+
+
 def has_any_scope(user: Any, perm: str) -> bool:
     return bool(_grants_with(user, perm))
 

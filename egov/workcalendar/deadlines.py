@@ -480,3 +480,40 @@ def due_date(
     start = _at(ordinal, clock)
     due = start if (due_ord == ordinal and due_clock == clock) else _at(due_ord, due_clock)
     return DueDate(received_at=local, counted_from=start, due_at=due)
+
+
+# --- a running clock: office time between moments, and added to a moment -----------------------------
+# Used by lifecycles whose legal clock pauses (a dossier waiting for the applicant's supplement):
+# the remaining office time at the pause is added again from the moment the clock resumes.
+
+
+def _office_position(cal: WorkCalendar, moment: datetime) -> tuple[int, int]:
+    """(working-day ordinal, office µs elapsed that day) of the first office moment at or after
+    `moment`."""
+    ordinal, position, _clock = _start(cal, to_vietnam_time(moment), None)
+    return ordinal, position
+
+
+def office_time_between(cal: WorkCalendar, start: datetime, end: datetime) -> int:
+    """Office time, in µs, from `start` to `end` (0 when `end` is not later in office time)."""
+    so, sp = _office_position(cal, start)
+    eo, ep = _office_position(cal, end)
+    if (eo, ep) <= (so, sp):
+        return 0
+    if so == eo:
+        return ep - sp
+    day_len = cal.schedule.day_len
+    whole_days_between = cal.working_days_between(date.fromordinal(so), date.fromordinal(eo)) - 1
+    return (day_len - sp) + whole_days_between * day_len + ep
+
+
+def add_office_time(cal: WorkCalendar, start: datetime, amount_us: int) -> datetime:
+    """The moment `amount_us` of office time after `start` (counted from the first office moment
+    at or after it)."""
+    if amount_us < 0:
+        raise ValidationFailed(_("Thời hạn không được âm."), field="amount")
+    ordinal, position = _office_position(cal, start)
+    if amount_us == 0:
+        return _at(ordinal, cal.schedule.clock(position))
+    due_ord, due_clock = add_working_time(cal, ordinal, position, amount_us)
+    return _at(due_ord, due_clock)

@@ -1,0 +1,227 @@
+"""Every read of dossiers, scoped by the access policy in the query itself.
+
+Officials see a dossier when they hold any dossier right on a unit that takes part in it (the
+receiving unit and every unit a step was given to: both sides of an inter-level transfer see the
+whole history). Applicants see their own dossiers. Anyone may look a dossier up by its code and
+lookup code together, and then sees only what the applicant may see.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from egov.accounts.policy import Perm, has_any_scope, role_scope_q, scope_q
+from egov.core import vntext
+from egov.core.errors import NotFound, ValidationFailed
+from egov.dossiers.models import (
+    CLOSED_STATES,
+    Dossier,
+    DossierEvent,
+    DossierUnit,
+    State,
+)
+
+DOSSIER_PERMS = (
+    Perm.DOSSIER_RECEIVE,
+    Perm.DOSSIER_PROCESS,
+    Perm.DOSSIER_APPROVE,
+    Perm.DOSSIER_ISSUE,
+)
+ROLE_OF_PERM = {
+    Perm.DOSSIER_RECEIVE: "one_stop_officer",
+    Perm.DOSSIER_PROCESS: "specialist",
+    Perm.DOSSIER_APPROVE: "leader",
+    Perm.DOSSIER_ISSUE: "clerk",
+}
+
+
+def _any_of(user: Any, perms: Any, field: str) -> Q | None:
+    """The union of the user's scopes for `perms` on `field`; None when one is system-wide."""
+    q = Q(pk__in=[])
+    for perm in perms:
+        if has_any_scope(user, perm):
+            part = scope_q(user, perm, field)
+            if not part:
+                return None
+            q |= part
+    return q
+
+
+def dossiers_for_staff(user: Any) -> QuerySet[Dossier]:
+    scope = _any_of(user, DOSSIER_PERMS, "unit")
+    if scope is None:
+        return Dossier.objects.exclude(state=State.DRAFT)
+    taking_part = DossierUnit.objects.filter(scope, dossier=OuterRef("pk"))
+    return Dossier.objects.exclude(state=State.DRAFT).filter(Exists(taking_part))
+
+
+def dossier_for_staff(user: Any, pk: Any) -> Dossier:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(_("Không tìm thấy hồ sơ.")) from None
+    dossier = (
+        dossiers_for_staff(user)
+        .select_related("procedure", "version", "receiving_unit", "current_unit", "current_step")
+        .filter(pk=pk)
+        .first()
+    )
+    if dossier is None:
+        raise NotFound(_("Không tìm thấy hồ sơ."))
+    return dossier
+
+
+def dossiers_of_applicant(user: Any) -> QuerySet[Dossier]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Dossier.objects.none()
+    return Dossier.objects.filter(applicant_id=user.pk).order_by("-created_at", "-id")
+
+
+def dossier_of_applicant(user: Any, pk: Any) -> Dossier:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(_("Không tìm thấy hồ sơ.")) from None
+    dossier = dossiers_of_applicant(user).filter(pk=pk).first()
+    if dossier is None:
+        raise NotFound(_("Không tìm thấy hồ sơ."))
+    return dossier
+
+
+# --- work queues --------------------------------------------------------------------------------
+
+QUEUES = ("to_receive", "mine", "to_process", "to_return", "due_soon", "overdue", "all")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    queue: str = "mine"
+    search: str = ""
+    state: str = ""
+    procedure_code: str = ""
+
+
+def _role_steps(user: Any) -> Q:
+    """Dossiers whose current step waits for a role the user holds on that step's unit."""
+    q = Q(pk__in=[])
+    for role in ROLE_OF_PERM.values():
+        # a system-wide grant's empty Q() makes that role's branch match every unit
+        q |= Q(current_role=role) & role_scope_q(user, role, "current_unit")
+    return q
+
+
+def work_queue(
+    user: Any, filters: QueueFilter, *, now: datetime | None = None
+) -> QuerySet[Dossier]:
+    if filters.queue not in QUEUES:
+        raise ValidationFailed(_("Hàng đợi không hợp lệ."), field="queue")
+    now = now or timezone.now()
+    open_ = ~Q(state__in=CLOSED_STATES) & ~Q(state=State.DRAFT)
+    qs = Dossier.objects.all()
+    if filters.queue == "to_receive":
+        qs = qs.filter(state=State.SUBMITTED).filter(
+            scope_q(user, Perm.DOSSIER_RECEIVE, "receiving_unit")
+        )
+    elif filters.queue == "to_return":
+        qs = qs.filter(state=State.RESULT_READY).filter(
+            scope_q(user, Perm.DOSSIER_RECEIVE, "receiving_unit")
+        )
+    elif filters.queue == "mine":
+        qs = qs.filter(open_, current_assignee_id=user.pk)
+    elif filters.queue == "to_process":
+        qs = qs.filter(
+            open_,
+            _role_steps(user),
+            Q(current_assignee__isnull=True) | Q(current_assignee_id=user.pk),
+        )
+    elif filters.queue == "due_soon":
+        qs = qs.filter(
+            open_, _role_steps(user), due_at__gte=now, due_at__lt=now + timedelta(days=2)
+        )
+    elif filters.queue == "overdue":
+        qs = qs.filter(open_, _role_steps(user), due_at__lt=now)
+    else:
+        qs = dossiers_for_staff(user)
+    if filters.state:
+        if filters.state not in State.values:
+            raise ValidationFailed(_("Trạng thái không hợp lệ."), field="state")
+        qs = qs.filter(state=filters.state)
+    if filters.procedure_code:
+        qs = qs.filter(procedure__code=filters.procedure_code[:8])
+    term = vntext.search_key(vntext.clean(filters.search or ""))[:100]
+    if term:
+        qs = qs.filter(Q(code=filters.search.strip()[:40]) | Q(search_key__contains=term))
+    return (
+        qs.select_related("procedure", "version", "current_unit")
+        .only(
+            "id",
+            "code",
+            "state",
+            "applicant_name",
+            "received_at",
+            "due_at",
+            "step_due_at",
+            "current_kind",
+            "current_role",
+            "row_version",
+            "procedure__code",
+            "version__name",
+            "current_unit__name",
+        )
+        .order_by("due_at", "id")
+    )
+
+
+# --- public lookup --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicView:
+    code: str
+    procedure_name: str
+    state: str
+    state_label: str
+    national_status: int | None
+    received_at: datetime | None
+    due_at: datetime | None
+    returned_at: datetime | None
+    events: list[DossierEvent]
+    can_rate: bool
+
+
+def lookup(code: str, lookup_code: str) -> PublicView:
+    """A dossier by its code and lookup code, both required; a wrong pair says nothing about
+    whether the code exists (the caller throttles attempts)."""
+    code = (code or "").strip()[:40]
+    lookup_code = (lookup_code or "").strip().upper()[:8]
+    not_found = NotFound(_("Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này."))
+    if not code or not lookup_code:
+        raise not_found
+    dossier = (
+        Dossier.objects.select_related("version")
+        .filter(code=code)
+        .exclude(state=State.DRAFT)
+        .first()
+    )
+    if dossier is None or not hmac.compare_digest(dossier.lookup_code, lookup_code):
+        raise not_found
+    events = list(DossierEvent.objects.filter(dossier=dossier, public=True).order_by("at", "id"))
+    return PublicView(
+        code=dossier.code,
+        procedure_name=dossier.version.name,
+        state=dossier.state,
+        state_label=dossier.get_state_display(),
+        national_status=dossier.national_status,
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
+        returned_at=dossier.returned_at,
+        events=events,
+        can_rate=dossier.state == State.RETURNED and not hasattr(dossier, "rating"),
+    )
