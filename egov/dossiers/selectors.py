@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from egov.accounts.models import RoleGrant, User
 from egov.accounts.policy import Perm, has_any_scope, role_scope_q, scope_q
 from egov.core import vntext
 from egov.core.errors import NotFound, ValidationFailed
@@ -24,9 +25,11 @@ from egov.dossiers.models import (
     CLOSED_STATES,
     Dossier,
     DossierEvent,
+    DossierStep,
     DossierUnit,
     State,
 )
+from egov.units.models import Unit
 
 DOSSIER_PERMS = (
     Perm.DOSSIER_RECEIVE,
@@ -117,38 +120,35 @@ def _role_steps(user: Any) -> Q:
     return q
 
 
+def _queue_q(user: Any, queue: str, now: datetime) -> Q | None:
+    """The condition of a queue (None: every dossier the user may see)."""
+    open_ = ~Q(state__in=CLOSED_STATES) & ~Q(state=State.DRAFT)
+    if queue == "to_receive":
+        return Q(state=State.SUBMITTED) & scope_q(user, Perm.DOSSIER_RECEIVE, "receiving_unit")
+    if queue == "to_return":
+        return Q(state=State.RESULT_READY) & scope_q(user, Perm.DOSSIER_RECEIVE, "receiving_unit")
+    if queue == "mine":
+        return open_ & Q(current_assignee_id=user.pk)
+    if queue == "to_process":
+        return (
+            open_
+            & _role_steps(user)
+            & (Q(current_assignee__isnull=True) | Q(current_assignee_id=user.pk))
+        )
+    if queue == "due_soon":
+        return open_ & _role_steps(user) & Q(due_at__gte=now, due_at__lt=now + timedelta(days=2))
+    if queue == "overdue":
+        return open_ & _role_steps(user) & Q(due_at__lt=now)
+    return None
+
+
 def work_queue(
     user: Any, filters: QueueFilter, *, now: datetime | None = None
 ) -> QuerySet[Dossier]:
     if filters.queue not in QUEUES:
         raise ValidationFailed(_("Hàng đợi không hợp lệ."), field="queue")
-    now = now or timezone.now()
-    open_ = ~Q(state__in=CLOSED_STATES) & ~Q(state=State.DRAFT)
-    qs = Dossier.objects.all()
-    if filters.queue == "to_receive":
-        qs = qs.filter(state=State.SUBMITTED).filter(
-            scope_q(user, Perm.DOSSIER_RECEIVE, "receiving_unit")
-        )
-    elif filters.queue == "to_return":
-        qs = qs.filter(state=State.RESULT_READY).filter(
-            scope_q(user, Perm.DOSSIER_RECEIVE, "receiving_unit")
-        )
-    elif filters.queue == "mine":
-        qs = qs.filter(open_, current_assignee_id=user.pk)
-    elif filters.queue == "to_process":
-        qs = qs.filter(
-            open_,
-            _role_steps(user),
-            Q(current_assignee__isnull=True) | Q(current_assignee_id=user.pk),
-        )
-    elif filters.queue == "due_soon":
-        qs = qs.filter(
-            open_, _role_steps(user), due_at__gte=now, due_at__lt=now + timedelta(days=2)
-        )
-    elif filters.queue == "overdue":
-        qs = qs.filter(open_, _role_steps(user), due_at__lt=now)
-    else:
-        qs = dossiers_for_staff(user)
+    condition = _queue_q(user, filters.queue, now or timezone.now())
+    qs = dossiers_for_staff(user) if condition is None else Dossier.objects.filter(condition)
     if filters.state:
         if filters.state not in State.values:
             raise ValidationFailed(_("Trạng thái không hợp lệ."), field="state")
@@ -176,6 +176,60 @@ def work_queue(
             "current_unit__name",
         )
         .order_by("due_at", "id")
+    )
+
+
+def queue_counts(user: Any, *, now: datetime | None = None) -> dict[str, int]:
+    """How many dossiers wait in each queue, in one query."""
+    now = now or timezone.now()
+    aggregates = {}
+    for queue in QUEUES:
+        condition = _queue_q(user, queue, now)
+        aggregates[queue] = Count("pk", filter=condition) if condition is not None else Count("pk")
+    return dossiers_for_staff(user).aggregate(**aggregates)
+
+
+# --- the dossier page ----------------------------------------------------------------------------
+
+
+def dossier_page(user: Any, dossier: Dossier) -> dict[str, Any]:
+    """Everything the staff dossier page shows, in a fixed number of queries."""
+    from egov.dossiers.rights import available_actions
+
+    return {
+        "dossier": dossier,
+        "components": list(dossier.components.prefetch_related("files")),
+        "steps": list(
+            dossier.steps.select_related("unit", "assignee", "handed_by").order_by("position")
+        ),
+        "events": list(dossier.events.select_related("unit").order_by("at", "id")),
+        "supplements": list(dossier.supplements.all()),
+        "decisions": list(dossier.decisions.all()),
+        "actions": available_actions(user, dossier),
+    }
+
+
+def possible_assignees(dossier: Dossier, *, next_step: bool) -> QuerySet[User]:
+    """Officials who hold the role of the current step (or of the next one) at its unit."""
+    step = dossier.current_step
+    if step is not None and next_step:
+        step = (
+            DossierStep.objects.filter(dossier=dossier, position__gt=step.position)
+            .order_by("position")
+            .first()
+        )
+    if step is None:
+        return User.objects.none()
+    unit = Unit.objects.only("id", "path").get(pk=step.unit_id)
+    parts = [p for p in unit.path.split("/") if p]
+    ancestors = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    grants = RoleGrant.objects.filter(role=step.role).filter(
+        Q(unit_id=unit.pk) | Q(include_subtree=True, unit__path__in=ancestors)
+    )
+    return (
+        User.objects.filter(is_active=True, pk__in=grants.values("user_id"))
+        .only("id", "username", "full_name")
+        .order_by("full_name", "id")
     )
 
 

@@ -43,6 +43,7 @@ from egov.dossiers.models import (
     SupplementRequest,
     Timing,
 )
+from egov.dossiers.rights import STEP_PERM, is_applicant, is_leader_of, may_act_on_step
 from egov.dossiers.transitions import TRANSITIONS
 from egov.procedures.models import (
     Assignment,
@@ -56,14 +57,6 @@ from egov.procedures.models import (
 from egov.procedures.templates_services import active_template
 from egov.units.models import Unit
 from egov.workcalendar.deadlines import to_vietnam_time
-
-# The permission that lets a user act in a step of each role.
-STEP_PERM = {
-    StepRole.ONE_STOP_OFFICER: Perm.DOSSIER_RECEIVE,
-    StepRole.SPECIALIST: Perm.DOSSIER_PROCESS,
-    StepRole.LEADER: Perm.DOSSIER_APPROVE,
-    StepRole.CLERK: Perm.DOSSIER_ISSUE,
-}
 
 MAX_REASON = 4000
 MAX_STEPS = 200
@@ -84,13 +77,7 @@ def _reason(value: str, field: str = "reason", *, required: bool = True) -> str:
     return value
 
 
-def _is_applicant(actor: Any, dossier: Dossier) -> bool:
-    return (
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
-        and dossier.applicant_id is not None
-        and actor.pk == dossier.applicant_id
-    )
+_is_applicant = is_applicant
 
 
 def _require(actor: Any, perm: str, unit: Unit) -> None:
@@ -662,19 +649,9 @@ def _open_supplement(
     return request
 
 
-def _may_act_on_step(actor: Any, step: DossierStep | None) -> bool:
-    if step is None:
-        return False
-    if not has_perm_on(actor, STEP_PERM[step.role], step.unit):
-        return False
-    if step.assignee_id is None or step.assignee_id == getattr(actor, "pk", None):
-        return True
-    return has_perm_on(actor, Perm.DOSSIER_APPROVE, step.unit)
-
-
 def _require_step_actor(actor: Any, dossier: Dossier) -> DossierStep:
     step = dossier.current_step
-    if step is None or not _may_act_on_step(actor, step):
+    if step is None or not may_act_on_step(actor, step):
         raise Forbidden(_("Bước xử lý hiện tại không thuộc phần việc của bạn."))
     return step
 
@@ -802,10 +779,7 @@ def confirm_payment(
 
 
 def _require_leader(actor: Any, dossier: Dossier) -> None:
-    units = [dossier.receiving_unit]
-    if dossier.current_unit_id and dossier.current_unit_id != dossier.receiving_unit_id:
-        units.append(dossier.current_unit)
-    if not any(has_perm_on(actor, Perm.DOSSIER_APPROVE, u) for u in units):
+    if not is_leader_of(actor, dossier):
         raise Forbidden(_("Chỉ lãnh đạo đơn vị đang giải quyết hồ sơ mới làm được việc này."))
 
 
