@@ -13,6 +13,10 @@ from egov.accounts.models import RoleGrant, User, UserKind
 from egov.units.models import UnitKind
 from egov.units.services import unit_create
 
+# The dossier world (a commune and a department handling a real procedure, with their staff) is
+# used by the dossier, office, portal and API tests alike.
+pytest_plugins = ["egov.dossiers.tests.fixtures"]
+
 
 @pytest.fixture
 def province(db):

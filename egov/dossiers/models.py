@@ -370,6 +370,20 @@ class DossierEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.action} {self.state_from}→{self.state_to}"
 
+    @property
+    def state_label(self) -> str:
+        return State(self.state_to).label if self.state_to in State.values else self.state_to
+
+    @property
+    def action_label(self) -> str:
+        from egov.dossiers.transitions import TRANSITIONS
+
+        if self.action == "draft":
+            return str(_("Tạo hồ sơ"))
+        if any(t.action == self.action for t in TRANSITIONS):
+            return str(TRANSITIONS.get(self.action).label)
+        return self.action
+
 
 class SupplementRequest(models.Model):
     """Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (form 02)."""

@@ -13,7 +13,7 @@ from egov.core.errors import Conflict
 from egov.dossiers import services
 from egov.dossiers.models import Dossier, DossierEvent
 from egov.dossiers.services import ComponentInput
-from egov.dossiers.tests.conftest import vn
+from egov.dossiers.tests.fixtures import vn
 
 pytestmark = [
     pytest.mark.skipif(

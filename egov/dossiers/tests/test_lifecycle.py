@@ -25,7 +25,7 @@ from egov.dossiers.models import (
     Timing,
 )
 from egov.dossiers.services import ComponentInput, CounterOutcome
-from egov.dossiers.tests.conftest import vn
+from egov.dossiers.tests.fixtures import vn
 from egov.workcalendar.deadlines import VN_TZ
 
 MON = vn(2026, 11, 30, 9)  # Monday 30 November 2026, 09:00

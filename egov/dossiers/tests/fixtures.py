@@ -1,5 +1,5 @@
-"""A commune and a provincial department that both handle a real procedure (đăng ký giám hộ,
-3 working days), with their staff, their process templates (the commune's sends the dossier to
+"""Dossier test fixtures (registered for every test in the root conftest): a commune and a
+provincial department that both handle a real procedure (đăng ký giám hộ, 3 working days), with their staff, their process templates (the commune's sends the dossier to
 the department and back) and a citizen."""
 
 from __future__ import annotations
