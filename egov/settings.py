@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "egov.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "egov.core.middleware.DomainErrorMiddleware",
     "egov.accounts.middleware.IdleTimeoutMiddleware",
     "egov.accounts.middleware.OfficialTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

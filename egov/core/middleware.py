@@ -57,3 +57,28 @@ class NFCInputMiddleware:
         except ValueError:
             return False
         return 0 < length <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+class DomainErrorMiddleware:
+    """A domain error that a page did not turn into a message next to its field still answers
+    as what it is: not found 404, forbidden 403, anything else 400 (never a server error)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        from django.core.exceptions import BadRequest, PermissionDenied
+        from django.http import Http404
+
+        from egov.core.errors import DomainError, Forbidden, NotFound
+
+        if isinstance(exception, NotFound):
+            raise Http404(str(exception.message)) from exception
+        if isinstance(exception, Forbidden):
+            raise PermissionDenied(str(exception.message)) from exception
+        if isinstance(exception, DomainError):
+            raise BadRequest(str(exception.message)) from exception
+        return None

@@ -10,4 +10,5 @@ urlpatterns = [
     path("audit/", include("egov.office.audit_urls")),
     path("calendar/", include("egov.office.calendar_urls")),
     path("catalogue/", include("egov.office.catalogue_urls")),
+    path("dossiers/", include("egov.office.dossiers_urls")),
 ]

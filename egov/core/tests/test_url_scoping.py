@@ -22,6 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from egov.accounts.models import Role, UserKind
 from egov.audit.services import audit_record
+from egov.dossiers.applicants import ApplicantData
+from egov.dossiers.services import counter_receive
 from egov.procedures.templates_services import StepInput, assignment_set, process_template_save
 from egov.procedures.tests.test_templates_data import make_procedure
 from egov.units.models import Unit, UnitKind
@@ -67,6 +69,7 @@ class World:
     secret_user: Any
     audit_seq: int | None
     procedure_code: str = ""
+    dossier_pk: int = 0
 
 
 def _object_of_unit_a(model: type, world: World) -> Any:
@@ -94,6 +97,8 @@ OBJECT_URLS: dict[str, Callable[[World], dict[str, Any]]] = {
     "office:unit-detail": lambda w: {"pk": w.agency_a.pk},
     "office:audit-detail": lambda w: {"seq": w.audit_seq},
     "office:catalogue-template": lambda w: {"unit_id": w.agency_a.pk, "code": w.procedure_code},
+    "office:dossier-detail": lambda w: {"pk": w.dossier_pk},
+    "office:dossier-act": lambda w: {"pk": w.dossier_pk, "action": "forward"},
 }
 
 
@@ -191,7 +196,22 @@ def world(db, province, commune_a, commune_b, make_official):
         procedure=procedure,
         steps=[StepInput("appraise", "specialist", agency_a, "8", f"Ghi chú {MARKER}")],
     )
-    return World(commune_a, agency_a, secret_user, getattr(event, "seq", None), procedure.code)
+    officer = make_official(Role.ONE_STOP_OFFICER, agency_a)
+    dossier = counter_receive(
+        actor=officer,
+        unit=agency_a,
+        procedure=procedure,
+        applicant=ApplicantData(name=f"Người Nộp {MARKER}", id_number="038085001234"),
+        components=[],
+    )
+    return World(
+        commune_a,
+        agency_a,
+        secret_user,
+        getattr(event, "seq", None),
+        procedure.code,
+        dossier.pk,
+    )
 
 
 def snapshot() -> dict[str, Any]:

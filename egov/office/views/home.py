@@ -26,6 +26,11 @@ class OfficeLink:
 # The office pages, in menu order. A page appears once its url exists and the user holds the
 # permission somewhere (the page itself still checks each object against the policy).
 OFFICE_LINKS = (
+    OfficeLink("office:dossier-reception", _("Tiếp nhận hồ sơ tại quầy"), Perm.DOSSIER_RECEIVE),
+    OfficeLink("office:dossier-queue", _("Hồ sơ cần xử lý"), Perm.DOSSIER_RECEIVE),
+    OfficeLink("office:dossier-queue", _("Hồ sơ cần xử lý"), Perm.DOSSIER_PROCESS),
+    OfficeLink("office:dossier-queue", _("Hồ sơ cần xử lý"), Perm.DOSSIER_APPROVE),
+    OfficeLink("office:dossier-queue", _("Hồ sơ cần xử lý"), Perm.DOSSIER_ISSUE),
     OfficeLink("office:unit-list", _("Đơn vị hành chính"), Perm.UNIT_VIEW),
     OfficeLink("office:user-list", _("Người dùng và phân quyền"), Perm.USER_VIEW),
     OfficeLink("office:calendar", _("Lịch làm việc, ngày nghỉ"), Perm.CALENDAR_MANAGE),
@@ -41,11 +46,13 @@ def office_links(user) -> list[dict[str, str]]:
     for link in OFFICE_LINKS:
         if not has_any_scope(user, link.perm):
             continue
+        if any(seen["name"] == link.url_name for seen in links):
+            continue
         try:
             url = reverse(link.url_name)
         except NoReverseMatch:
             continue
-        links.append({"label": str(link.label), "url": url})
+        links.append({"label": str(link.label), "url": url, "name": link.url_name})
     return links
 
 
