@@ -1168,6 +1168,33 @@ def attach_result(
 CRITERIA = range(1, 10)  # the nine criteria of DOMAIN.md 5
 
 
+def _rating_detail(overall: str, criteria: dict[str, str] | None) -> dict[str, str]:
+    if overall not in Satisfaction.values:
+        raise ValidationFailed(_("Hãy chọn mức độ hài lòng."), field="overall")
+    detail: dict[str, str] = {}
+    for key, value in (criteria or {}).items():
+        if str(key) not in {str(n) for n in CRITERIA} or value not in Satisfaction.values:
+            raise ValidationFailed(_("Tiêu chí đánh giá không hợp lệ."), field="criteria")
+        detail[str(key)] = value
+    return detail
+
+
+def _record_rating(
+    actor: Any, dossier: Dossier, overall: str, detail: dict[str, str], comment: str, **kw: Any
+) -> Rating:
+    if dossier.state != State.RETURNED:
+        raise Conflict(_("Chỉ đánh giá được khi đã nhận kết quả."), code="illegal_transition")
+    try:
+        with transaction.atomic():
+            rating = Rating.objects.create(
+                dossier=dossier, overall=overall, criteria=detail, comment=comment, **kw
+            )
+    except IntegrityError:
+        raise Conflict(_("Hồ sơ này đã được đánh giá."), code="already_rated") from None
+    _audit(actor, "rate", dossier, dossier.receiving_unit, overall=overall)
+    return rating
+
+
 def rate(
     *,
     actor: Any,
@@ -1177,14 +1204,9 @@ def rate(
     comment: str = "",
     via_counter: bool = False,
 ) -> Rating:
-    """The applicant rates the handling of their returned dossier, once."""
-    if overall not in Satisfaction.values:
-        raise ValidationFailed(_("Hãy chọn mức độ hài lòng."), field="overall")
-    detail: dict[str, str] = {}
-    for key, value in (criteria or {}).items():
-        if str(key) not in {str(n) for n in CRITERIA} or value not in Satisfaction.values:
-            raise ValidationFailed(_("Tiêu chí đánh giá không hợp lệ."), field="criteria")
-        detail[str(key)] = value
+    """The applicant rates the handling of their returned dossier, once (or on the counter's
+    tablet, through the officer's session)."""
+    detail = _rating_detail(overall, criteria)
     comment = _reason(comment, "comment", required=False)
     with transaction.atomic():
         dossier = _lock(dossier_id, None)
@@ -1192,18 +1214,28 @@ def rate(
             _require(actor, Perm.DOSSIER_RECEIVE, dossier.receiving_unit)
         elif not _is_applicant(actor, dossier):
             raise NotFound(_("Không tìm thấy hồ sơ."))
-        if dossier.state != State.RETURNED:
-            raise Conflict(_("Chỉ đánh giá được khi đã nhận kết quả."), code="illegal_transition")
-        try:
-            with transaction.atomic():
-                rating = Rating.objects.create(
-                    dossier=dossier,
-                    overall=overall,
-                    criteria=detail,
-                    comment=comment,
-                    via_counter=via_counter,
-                )
-        except IntegrityError:
-            raise Conflict(_("Hồ sơ này đã được đánh giá."), code="already_rated") from None
-        _audit(actor, "rate", dossier, dossier.receiving_unit, overall=overall)
-    return rating
+        return _record_rating(actor, dossier, overall, detail, comment, via_counter=via_counter)
+
+
+def rate_by_lookup(
+    *,
+    code: str,
+    lookup_code: str,
+    overall: str,
+    criteria: dict[str, str] | None = None,
+    comment: str = "",
+) -> Rating:
+    """Rating from the public lookup page (the QR code on the receipt): holding the dossier code
+    and its lookup code together stands for the applicant."""
+    import hmac
+
+    detail = _rating_detail(overall, criteria)
+    comment = _reason(comment, "comment", required=False)
+    code = (code or "").strip()[:40]
+    lookup_code = (lookup_code or "").strip().upper()[:8]
+    with transaction.atomic():
+        pk = Dossier.objects.filter(code=code).values_list("pk", flat=True).first()
+        dossier = _lock(pk, None) if pk is not None else None
+        if dossier is None or not hmac.compare_digest(dossier.lookup_code, lookup_code):
+            raise NotFound(_("Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này."))
+        return _record_rating(None, dossier, overall, detail, comment)

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from egov.portal.views import catalogue, home
+from egov.portal.views import catalogue, dossiers, home
 
 app_name = "portal"
 
@@ -15,4 +15,14 @@ urlpatterns = [
         catalogue.procedure_detail,
         name="procedure-detail",
     ),
+    re_path(
+        r"^thu-tuc/(?P<code>[0-9]\.[0-9]{6})/nop-truc-tuyen/$",
+        dossiers.start,
+        name="dossier-start",
+    ),
+    path("ho-so/", dossiers.my_dossiers, name="dossier-list"),
+    path("ho-so/<int:pk>/", dossiers.detail, name="dossier-detail"),
+    path("ho-so/<int:pk>/ket-qua/", dossiers.result_file, name="dossier-result"),
+    path("ho-so/<int:pk>/<slug:action>/", dossiers.act, name="dossier-act"),
+    path("tra-cuu-ho-so/", dossiers.lookup, name="dossier-lookup"),
 ]

@@ -41,6 +41,7 @@ PUBLIC = {
     "portal:procedure-list": "public catalogue",
     "portal:procedure-search": "public catalogue",
     "portal:procedure-detail": "public catalogue",
+    "portal:dossier-start": "where a procedure is offered online (public); drafts are the user's own",
     "sitemap": "public catalogue (sitemap.xml)",
     "robots-txt": "public catalogue (robots.txt)",
     "accounts:login": "login form",
@@ -99,6 +100,9 @@ OBJECT_URLS: dict[str, Callable[[World], dict[str, Any]]] = {
     "office:catalogue-template": lambda w: {"unit_id": w.agency_a.pk, "code": w.procedure_code},
     "office:dossier-detail": lambda w: {"pk": w.dossier_pk},
     "office:dossier-act": lambda w: {"pk": w.dossier_pk, "action": "forward"},
+    "portal:dossier-detail": lambda w: {"pk": w.dossier_pk},
+    "portal:dossier-result": lambda w: {"pk": w.dossier_pk},
+    "portal:dossier-act": lambda w: {"pk": w.dossier_pk, "action": "withdraw"},
 }
 
 
@@ -163,7 +167,7 @@ def admin_kwargs(name: str, params: list[str], pattern: Any, world: World) -> di
 
 
 @pytest.fixture
-def world(db, province, commune_a, commune_b, make_official):
+def world(db, province, commune_a, commune_b, make_official, make_user):
     agency_a = unit_create(
         actor=None, name=f"Phòng {MARKER}", kind=UnitKind.OFFICE, parent=commune_a, audit=False
     )
@@ -203,6 +207,7 @@ def world(db, province, commune_a, commune_b, make_official):
         procedure=procedure,
         applicant=ApplicantData(name=f"Người Nộp {MARKER}", id_number="038085001234"),
         components=[],
+        applicant_user=make_user(kind=UserKind.CITIZEN, full_name=f"Công Dân {MARKER}"),
     )
     return World(
         commune_a,
