@@ -224,6 +224,66 @@ def load_demo_templates() -> None:
     load_default_templates(unit=luu_ve, procedures=common_commune_procedures(40))
 
 
+# Fictional applicants of the demo dossiers (12-digit numbers of the right shape, 038 = Thanh Hóa;
+# they belong to nobody).
+DEMO_APPLICANTS = (
+    ("Nguyễn Thị Ánh", "038185001234", "Thôn Đông, xã Lưu Vệ", "0912000001"),
+    ("Trần Văn Đạt", "038090004321", "Thôn Tây, xã Lưu Vệ", "0912000002"),
+    ("Lê Thị Hồng", "038188007777", "Thôn Nam, xã Lưu Vệ", "0912000003"),
+)
+
+
+def load_demo_dossiers() -> int:
+    """Xã Lưu Vệ offers its procedures online (partial) and has a few dossiers in different
+    states, made through the same services the pages use. Skipped once Lưu Vệ has dossiers."""
+    from egov.dossiers import services as dossiers
+    from egov.dossiers.applicants import ApplicantData
+    from egov.dossiers.models import Dossier
+    from egov.procedures.models import Assignment, Channel, OnlineLevel, ProcessTemplate
+    from egov.procedures.templates_services import assignments_bulk_set
+
+    luu_ve = Unit.objects.get(code=LUU_VE, valid_to__isnull=True)
+    if Dossier.objects.filter(receiving_unit=luu_ve).exists():
+        return Dossier.objects.count()
+    with_templates = ProcessTemplate.objects.filter(unit=luu_ve, is_active=True).values(
+        "procedure_id"
+    )
+    assigned = [
+        a.procedure
+        for a in Assignment.objects.filter(unit=luu_ve, procedure_id__in=with_templates)
+        .select_related("procedure")
+        .order_by("procedure__code")
+    ]
+    if not assigned:
+        return 0
+    assignments_bulk_set(
+        actor=None,
+        unit=luu_ve,
+        procedures=assigned,
+        online_level=OnlineLevel.PARTIAL,
+        channels=[Channel.DIRECT, Channel.ONLINE],
+    )
+    officer = User.objects.get(username="motcua.luuve")
+    specialist = User.objects.get(username="cv.luuve")
+    for i, (name, id_number, address, phone) in enumerate(DEMO_APPLICANTS):
+        procedure = assigned[i % len(assigned)]
+        dossier = dossiers.counter_receive(
+            actor=officer,
+            unit=luu_ve,
+            procedure=procedure,
+            applicant=ApplicantData(name=name, id_number=id_number, address=address, phone=phone),
+            components=[
+                dossiers.ComponentInput(component_id=c.pk)
+                for c in procedure.current.components.all()
+            ],
+        )
+        if i == 1:
+            dossiers.forward(
+                actor=specialist, dossier_id=dossier.pk, expected_version=dossier.row_version
+            )
+    return Dossier.objects.count()
+
+
 @transaction.atomic
 def load_demo(*, stdout=None) -> dict[str, int]:
     _require_debug()
@@ -235,7 +295,9 @@ def load_demo(*, stdout=None) -> dict[str, int]:
     load_accounts(province, agencies)
     procedures = load_catalogue()
     load_demo_templates()
+    dossiers = load_demo_dossiers()
     return {
+        "dossiers": dossiers,
         "units": Unit.objects.count(),
         "users": User.objects.count(),
         "procedures": procedures,

@@ -63,7 +63,16 @@ def test_loads_thanh_hoa_with_history_and_every_role_once(settings, capsys, monk
     assert Procedure.objects.filter(current__isnull=False).count() == len(sample_records())
     assert AuditEvent.objects.filter(action="procedures.import").count() == 1
 
+    # Lưu Vệ offers its procedures online and has dossiers made through the services
+    from egov.dossiers.models import Dossier
+
+    luu_ve_dossiers = Dossier.objects.filter(receiving_unit=luu_ve)
+    assert Procedure.objects.filter(process_templates__unit=luu_ve).exists()
+    assert luu_ve_dossiers.count() == len(services.DEMO_APPLICANTS)
+    assert all(d.code and d.due_at for d in luu_ve_dossiers)
+
     counts = (
+        Dossier.objects.count(),
         Unit.objects.count(),
         User.objects.count(),
         RoleGrant.objects.count(),
@@ -72,6 +81,7 @@ def test_loads_thanh_hoa_with_history_and_every_role_once(settings, capsys, monk
     )
     call_command("load_demo", "--quiet-accounts")
     assert (
+        Dossier.objects.count(),
         Unit.objects.count(),
         User.objects.count(),
         RoleGrant.objects.count(),

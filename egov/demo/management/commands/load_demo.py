@@ -20,7 +20,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Dữ liệu demo sẵn sàng / demo data ready: {counts['units']} đơn vị, "
-                f"{counts['users']} tài khoản, {counts.get('procedures', 0)} thủ tục hành chính."
+                f"{counts['users']} tài khoản, {counts.get('procedures', 0)} thủ tục hành chính, "
+                f"{counts.get('dossiers', 0)} hồ sơ."
             )
         )
         if not options["quiet_accounts"]:
