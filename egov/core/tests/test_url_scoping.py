@@ -98,6 +98,7 @@ OBJECT_URLS: dict[str, Callable[[World], dict[str, Any]]] = {
     "office:unit-detail": lambda w: {"pk": w.agency_a.pk},
     "office:audit-detail": lambda w: {"seq": w.audit_seq},
     "office:catalogue-template": lambda w: {"unit_id": w.agency_a.pk, "code": w.procedure_code},
+    "office:catalogue-procedure-edit": lambda w: {"code": w.procedure_code},
     "office:dossier-detail": lambda w: {"pk": w.dossier_pk},
     "office:dossier-act": lambda w: {"pk": w.dossier_pk, "action": "forward"},
     "portal:dossier-detail": lambda w: {"pk": w.dossier_pk},
