@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "egov.dossiers",
     "egov.portal",
     "egov.office",
+    "egov.uploads",
     "egov.api",
     "egov.demo",
 ]
@@ -190,6 +191,11 @@ STATICFILES_DIRS = [BASE_DIR / "egov" / "static"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("EGOV_MAX_REQUEST_BYTES", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# Dossier files (egov.uploads): the largest file kept, and the virus scanner that must pass each
+# one (empty: no scan). The scanner reads the file on stdin; exit 0 clean, 1 infected, else error.
+EGOV_UPLOAD_MAX_BYTES = env_int("EGOV_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+EGOV_VIRUS_SCAN_COMMAND = env("EGOV_VIRUS_SCAN_COMMAND")
+EGOV_VIRUS_SCAN_TIMEOUT = env_int("EGOV_VIRUS_SCAN_TIMEOUT", 60)
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_URL_HOST = env("EMAIL_HOST")

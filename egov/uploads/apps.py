@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class UploadsConfig(AppConfig):
+    name = "egov.uploads"
+    label = "uploads"
+    verbose_name = "Tệp tải lên"
