@@ -2,6 +2,7 @@
 
     inspected = inspect_upload(request.FILES["file"], request.FILES["file"].name, allowed={"pdf"})
     default_storage.save(inspected.storage_name("dossiers/2026"), inspected.file)
+    # or, with a FileField(upload_to=...):  row.file.save(inspected.storage_name(), inspected.file)
 
 Checks, cheapest first: the name, the size (from the upload's own size, then counted while
 hashing, chunk by chunk, never more than the limit plus one chunk read), the type from the
@@ -48,9 +49,11 @@ class InspectedFile:
     def extension(self) -> str:
         return "." + self.safe_name.rpartition(".")[2]
 
-    def storage_name(self, folder: str) -> str:
-        """A fresh name under `folder` that owes nothing to what the user typed."""
-        return f"{folder.strip('/')}/{uuid.uuid4().hex}{self.extension}"
+    def storage_name(self, folder: str = "") -> str:
+        """A fresh name (under `folder`, if given) that owes nothing to what the user typed.
+        With a FileField whose `upload_to` is the folder, pass no folder."""
+        name = f"{uuid.uuid4().hex}{self.extension}"
+        return f"{folder.strip('/')}/{name}" if folder.strip("/") else name
 
 
 def max_upload_bytes() -> int:

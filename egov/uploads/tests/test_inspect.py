@@ -155,3 +155,14 @@ def test_refusals_are_translated(settings):
         error = refusal(b"", "don.pdf")
     assert error.code == "empty"
     assert str(error.message) == "The file is empty (0 bytes)."
+
+
+@pytest.mark.parametrize("wrap", [io.BytesIO, Reader], ids=["seekable", "stream"])
+def test_the_inspected_file_saves_whole_under_the_generated_name(tmp_path, wrap):
+    from django.core.files.storage import FileSystemStorage
+
+    storage = FileSystemStorage(location=tmp_path)
+    inspected = inspect_upload(wrap(PDF), "Giấy khai sinh.pdf")
+    saved = storage.save(inspected.storage_name("ho-so/2026"), inspected.file)
+    assert saved.startswith("ho-so/2026/") and "Giấy" not in saved
+    assert (tmp_path / saved).read_bytes() == PDF

@@ -76,3 +76,5 @@ def test_the_storage_name_owes_nothing_to_the_user():
     assert first.startswith("ho-so/2026/") and second.startswith("ho-so/2026/")
     assert first.endswith(".pdf") and first != second
     assert first.removeprefix("ho-so/2026/").removesuffix(".pdf").isalnum()
+    bare = inspected.storage_name()
+    assert "/" not in bare and bare.endswith(".pdf") and len(bare) == 32 + 4
