@@ -274,6 +274,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# The portal's public address, for links that leave the site: the QR code on the receipt (form 01).
+EGOV_PUBLIC_URL = env("EGOV_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+if not EGOV_PUBLIC_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("EGOV_PUBLIC_URL must start with http:// or https://.")
+
 # Baseline views for the HTTP benchmarks (bench/): "ok" and one unit by id. Off unless asked for.
 EGOV_BENCH_ENDPOINTS = env_bool("EGOV_BENCH_ENDPOINTS", False)
 

@@ -34,6 +34,13 @@ as_root() {
 }
 can_be_root() { [ "$(id -u)" -eq 0 ] || { have sudo && sudo -n true 2>/dev/null; }; }
 
+# What the printed forms (WeasyPrint) load, and the serif with every Vietnamese letter they embed
+# ("Liberation Serif", Times New Roman's metrics; the older fonts-liberation lacks ơ, ư, ạ, ả).
+PDF_DEBIAN_PACKAGES=(
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
+	fonts-liberation2
+)
+
 deb_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 
 APT_UPDATED=0

@@ -9,6 +9,8 @@ PORT="${PORT:-8000}"
 case "$PORT" in '' | *[!0-9]*) die "PORT must be a number, not '$PORT'" ;; esac
 
 bash scripts/ensure-venv.sh
+apt_install "${PDF_DEBIAN_PACKAGES[@]}" ||
+	warn "the printed forms (PDF) need these Debian packages; everything else runs without them"
 
 # EGOV_DEMO turns DEBUG on (static files served by runserver) and relaxes officials' 2FA.
 export EGOV_DEMO=1 DJANGO_SETTINGS_MODULE=egov.settings

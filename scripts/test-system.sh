@@ -3,8 +3,9 @@
 # own (`bash scripts/test-system.sh`, or `make test-deps`) it only prepares the machine.
 #
 # - Debian packages (installed when missing and we are root): Chromium for browser tests,
-#   poppler-utils (pdfsig, pdftoppm), fonts with full Vietnamese, libnss3-tools (certutil), wrk,
-#   gettext, PostgreSQL, Redis, and the libraries WeasyPrint loads.
+#   poppler-utils (pdfsig, pdftoppm, pdftotext, pdffonts), zbar-tools (zbarimg reads the printed
+#   QR codes back), fonts with full Vietnamese, libnss3-tools (certutil), wrk, gettext,
+#   PostgreSQL, Redis, and the libraries WeasyPrint loads (PDF_DEBIAN_PACKAGES in lib.sh).
 # - PostgreSQL answering on 127.0.0.1:5432 (started, and trusted for local TCP on a fresh machine).
 # - Redis answering on 127.0.0.1:6379 (started bound to loopback only, keeping nothing on disk).
 # - axe-core from npm in ./node_modules for the accessibility tests.
@@ -15,9 +16,9 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TEST_DEBIAN_PACKAGES=(
-	chromium poppler-utils fonts-liberation2 fonts-dejavu-core libnss3-tools wrk gettext
+	chromium poppler-utils zbar-tools fonts-dejavu-core libnss3-tools wrk gettext
 	postgresql redis-server
-	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
+	"${PDF_DEBIAN_PACKAGES[@]}"
 )
 
 export EGOV_TEST_DATABASE_URL="${EGOV_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/egov}"

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from egov.accounts.models import RoleGrant, User
-from egov.accounts.policy import Perm, has_any_scope, role_scope_q, scope_q
+from egov.accounts.policy import Perm, has_any_scope, has_perm_on, role_scope_q, scope_q
 from egov.core import vntext
 from egov.core.errors import NotFound, ValidationFailed
 from egov.dossiers.models import (
@@ -29,7 +29,9 @@ from egov.dossiers.models import (
     DossierUnit,
     State,
 )
+from egov.procedures.models import StepKind
 from egov.units.models import Unit
+from egov.workcalendar.deadlines import VN_TZ
 
 DOSSIER_PERMS = (
     Perm.DOSSIER_RECEIVE,
@@ -96,6 +98,42 @@ def dossier_of_applicant(user: Any, pk: Any) -> Dossier:
     if dossier is None:
         raise NotFound(_("Không tìm thấy hồ sơ."))
     return dossier
+
+
+# The longest period one tracking book covers (one printed register per year at most).
+TRACKING_BOOK_MAX_DAYS = 366
+
+
+def tracking_book_dossiers(
+    user: Any, unit: Unit, date_from: date, date_to: date
+) -> QuerySet[Dossier]:
+    """The tracking book (form 07) of `unit`: the dossiers it received from `date_from` to
+    `date_to` (Vietnam dates, both included) that `user` may see, in order of reception, each
+    with `transfers` (its inter-level transfer steps). Only staff with a dossier right on `unit`
+    keep its book; anyone else is told it does not exist."""
+    if not any(has_perm_on(user, perm, unit) for perm in DOSSIER_PERMS):
+        raise NotFound(_("Không tìm thấy đơn vị."))
+    for field, value in (("date_from", date_from), ("date_to", date_to)):
+        # a datetime is a date too, but a day in the book is a Vietnam calendar day
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise ValidationFailed(_("Ngày không hợp lệ."), field=field)
+    if date_from > date_to:
+        raise ValidationFailed(_("Từ ngày phải trước hoặc bằng đến ngày."), field="date_to")
+    if (date_to - date_from).days >= TRACKING_BOOK_MAX_DAYS:
+        raise ValidationFailed(
+            _("Mỗi sổ theo dõi in tối đa %(days)s ngày.") % {"days": TRACKING_BOOK_MAX_DAYS},
+            field="date_to",
+        )
+    start = datetime.combine(date_from, time.min, tzinfo=VN_TZ)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=VN_TZ)
+    transfers = DossierStep.objects.filter(kind=StepKind.TRANSFER).select_related("unit")
+    return (
+        dossiers_for_staff(user)
+        .filter(receiving_unit=unit, received_at__gte=start, received_at__lt=end)
+        .select_related("version")
+        .prefetch_related(Prefetch("steps", queryset=transfers, to_attr="transfers"))
+        .order_by("received_at", "id")
+    )
 
 
 # --- work queues --------------------------------------------------------------------------------

@@ -1,0 +1,349 @@
+"""The printed forms of the one-stop dossier: A4 PDFs for the counter, one function per form.
+
+| Form | Function | Title (Circular 03/2025/TT-VPCP, Appendix I, as DOMAIN.md 2.4 lists it) |
+|------|----------|-------------------------------------------------------------------------|
+| 01 | `receipt` | Giấy tiếp nhận hồ sơ và hẹn trả kết quả (with a QR code to `lookup_url`) |
+| 02 | `supplement_request` | Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ |
+| 03 | `refusal` | Phiếu từ chối tiếp nhận giải quyết hồ sơ |
+| 04 | `extension_request` | Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết |
+| 05 | `stop_notice` | Thông báo dừng giải quyết hồ sơ |
+| 06 | `control_slip` | Phiếu kiểm soát quá trình giải quyết hồ sơ |
+| 07 | `tracking_book` | Sổ theo dõi hồ sơ, for a period, of the dossiers the user may see |
+
+The layout follows the national-form conventions (agency header on the left, the national motto
+on the right, the "Mẫu số" marker, title, body fields, place and date line, signature block) with
+the fields DOMAIN.md 2.4 records from implemented templates. THE WORDING IS NOT VERIFIED: the
+titles, labels and signature captions must be checked against the text of Circular 03/2025/TT-VPCP
+(Appendix I) before these forms are used as official documents; no legal text beyond those fields
+is printed. The forms are Vietnamese documents whatever the interface language, so they render
+under the Vietnamese locale and their wording is not offered for translation.
+
+Rendering: Django templates under `dossiers/forms/` and one print stylesheet, laid out by
+WeasyPrint; fonts come from the machine (Debian's fonts-liberation2: "Liberation Serif", the
+metrics of Times New Roman, with every Vietnamese letter) and are embedded as subsets. Nothing is
+fetched: the QR code is an inline data URI and the fetcher refuses every other URL.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import threading
+from datetime import date, datetime
+from typing import Any
+
+import qrcode
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from egov.core.errors import ValidationFailed
+from egov.dossiers import selectors
+from egov.dossiers.models import Decision, Dossier, DossierEvent, SupplementRequest
+from egov.units.models import Unit
+from egov.workcalendar.deadlines import VN_TZ
+
+LOOKUP_PATH = "/tra-cuu-ho-so/"
+
+TITLES = {
+    "01": "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+    "02": "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+    "03": "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ",
+    "04": "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT",
+    "05": "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ",
+    "06": "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
+    "07": "SỔ THEO DÕI HỒ SƠ",
+}
+
+
+# --- dates in the forms' words ------------------------------------------------------------------
+
+
+def _local(value: datetime | date) -> datetime | date:
+    if isinstance(value, datetime):
+        return timezone.localtime(value, VN_TZ)
+    return value
+
+
+def date_words(value: datetime | date | None) -> str:
+    """The date as "ngày 05 tháng 01 năm 2026": days under 10 and months 1–2 zero-padded
+    (DOMAIN.md 7.3)."""
+    if value is None:
+        return ""
+    d = _local(value)
+    month = f"{d.month:02d}" if d.month <= 2 else str(d.month)
+    return f"ngày {d.day:02d} tháng {month} năm {d.year}"
+
+
+def datetime_words(value: datetime | None) -> str:
+    """The moment as "09 giờ 30 phút, ngày 30 tháng 11 năm 2026", in Vietnam time."""
+    if value is None:
+        return ""
+    t = _local(value)
+    return f"{t.hour:02d} giờ {t.minute:02d} phút, {date_words(t)}"
+
+
+def short_date(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    d = _local(value)
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"
+
+
+# --- lookup URL and QR code ---------------------------------------------------------------------
+
+
+def lookup_url(dossier: Dossier) -> str:
+    """The absolute address of the public lookup page for this dossier (code and lookup code)."""
+    base = settings.EGOV_PUBLIC_URL.rstrip("/")
+    query = urlencode({"ma": dossier.code or "", "mtc": dossier.lookup_code})
+    return f"{base}{LOOKUP_PATH}?{query}"
+
+
+def qr_matrix(text: str) -> list[list[bool]]:
+    """The QR modules of `text`, quiet zone included (what the printed image shows)."""
+    code = _qr(text)
+    return code.get_matrix()
+
+
+def _qr(text: str) -> qrcode.QRCode:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=4)
+    code.add_data(text)
+    code.make(fit=True)
+    return code
+
+
+def qr_data_uri(text: str) -> str:
+    """A PNG with one pixel per module; the stylesheet scales it up without smoothing."""
+    image = _qr(text).make_image(fill_color="black", back_color="white")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+# --- the header every form shares ---------------------------------------------------------------
+
+
+def _agency(unit: Unit) -> dict[str, str]:
+    """Agency header lines (parent above, the unit itself in bold) and the place of the date
+    line: the official name of the nearest administrative unit (DOMAIN.md 7.3)."""
+    parent = unit.parent
+    place = unit
+    while place is not None and not place.is_administrative:
+        place = place.parent
+    return {
+        "parent": parent.name.upper() if parent else "",
+        "name": unit.name.upper(),
+        "place": (place or unit).name,
+    }
+
+
+def _people_label(user: Any) -> str:
+    if user is None:
+        return ""
+    return getattr(user, "full_name", "") or user.get_username()
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def _url_fetcher():
+    from weasyprint.urls import URLFetcher
+
+    # Only the inline data: URIs the templates build; never the network nor the file system.
+    return URLFetcher(allowed_protocols={"data"}, fail_on_errors=False)
+
+
+_renderer = threading.local()
+
+
+def _stylesheet() -> tuple[Any, Any]:
+    """The print stylesheet, parsed once per thread with its font configuration (parsing it and
+    setting fonts up again for every form costs more than laying a short form out)."""
+    if not hasattr(_renderer, "css"):
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        fonts = FontConfiguration()
+        css = CSS(
+            string=render_to_string("dossiers/forms/print.css"),
+            font_config=fonts,
+            url_fetcher=_url_fetcher(),
+        )
+        _renderer.fonts, _renderer.css = fonts, css
+    return _renderer.css, _renderer.fonts
+
+
+def render_pdf(template: str, context: dict[str, Any]) -> bytes:
+    """Render `dossiers/forms/<template>` with the print stylesheet to PDF bytes."""
+    from weasyprint import HTML
+
+    with translation.override("vi"):
+        html = render_to_string(f"dossiers/forms/{template}", context)
+    css, fonts = _stylesheet()
+    document = HTML(string=html, url_fetcher=_url_fetcher())
+    return document.write_pdf(stylesheets=[css], font_config=fonts)
+
+
+def _context(form: str, unit: Unit, dated: datetime | date | None, **extra: Any) -> dict[str, Any]:
+    return {
+        "form": form,
+        "title": TITLES[form],
+        "agency": _agency(unit),
+        "dated": date_words(dated),
+        **extra,
+    }
+
+
+# --- forms 01–06: one dossier ------------------------------------------------------------------
+
+
+def _require_registered(dossier: Dossier) -> None:
+    if not dossier.code:
+        raise ValidationFailed(_("Hồ sơ chưa được đăng ký, chưa có phiếu để in."), code="no_code")
+
+
+def receipt(dossier: Dossier) -> bytes:
+    """Form 01: receipt and appointment slip, with the papers handed in, the lookup code and a QR
+    code to the lookup page. Only for a dossier that was received (it has an appointment)."""
+    _require_registered(dossier)
+    if dossier.received_at is None:
+        raise ValidationFailed(
+            _("Hồ sơ chưa được tiếp nhận, chưa có giấy hẹn trả kết quả."), code="not_received"
+        )
+    accepted = (
+        DossierEvent.objects.filter(dossier=dossier, action="accept").order_by("-at", "-id").first()
+    )
+    # the papers handed in (an online checklist also keeps the ones that did not apply)
+    papers = list(dossier.components.filter(provided=True).order_by("position"))
+    return render_receipt(dossier, papers, accepted.actor_label if accepted else "")
+
+
+def render_receipt(dossier: Dossier, components: list[Any], officer: str) -> bytes:
+    """Form 01 from what it shows, without reading anything more (also used by the bench)."""
+    url = lookup_url(dossier)
+    return render_pdf(
+        "01_receipt.html",
+        _context(
+            "01",
+            dossier.receiving_unit,
+            dossier.received_at,
+            dossier=dossier,
+            components=components,
+            officer=officer,
+            lookup_url=url,
+            qr=qr_data_uri(url),
+        ),
+    )
+
+
+def _one_of_dossier(model: Any, dossier: Dossier, given: Any, **filters: Any) -> Any:
+    if given is None:
+        given = model.objects.filter(dossier=dossier, **filters).order_by("-pk").first()
+        if given is None:
+            raise ValidationFailed(_("Hồ sơ không có văn bản này để in."), code="nothing_to_print")
+        return given
+    if given.dossier_id != dossier.pk or any(getattr(given, k) != v for k, v in filters.items()):
+        raise ValidationFailed(_("Văn bản không thuộc hồ sơ này."), code="not_of_dossier")
+    return given
+
+
+def supplement_request(dossier: Dossier, request: SupplementRequest | None = None) -> bytes:
+    """Form 02 for `request` (default: the dossier's latest request)."""
+    _require_registered(dossier)
+    request = _one_of_dossier(SupplementRequest, dossier, request)
+    return render_pdf(
+        "02_supplement.html",
+        _context(
+            "02",
+            dossier.receiving_unit,
+            request.requested_at,
+            dossier=dossier,
+            request=request,
+            signer=_people_label(request.requested_by),
+        ),
+    )
+
+
+def _decision_form(
+    form: str, template: str, kind: str, dossier: Dossier, decision: Decision | None
+) -> bytes:
+    _require_registered(dossier)
+    decision = _one_of_dossier(Decision, dossier, decision, kind=kind)
+    return render_pdf(
+        template,
+        _context(
+            form,
+            dossier.receiving_unit,
+            decision.at,
+            dossier=dossier,
+            decision=decision,
+            signer=_people_label(decision.by),
+        ),
+    )
+
+
+def refusal(dossier: Dossier, decision: Decision | None = None) -> bytes:
+    """Form 03 for a refusal decision (default: the dossier's latest)."""
+    return _decision_form("03", "03_refusal.html", Decision.Kind.REFUSAL, dossier, decision)
+
+
+def extension_request(dossier: Dossier, decision: Decision | None = None) -> bytes:
+    """Form 04 for an extension decision (default: the dossier's latest)."""
+    return _decision_form("04", "04_extension.html", Decision.Kind.EXTENSION, dossier, decision)
+
+
+def stop_notice(dossier: Dossier, decision: Decision | None = None) -> bytes:
+    """Form 05 for a stop decision (default: the dossier's latest)."""
+    return _decision_form("05", "05_stop.html", Decision.Kind.STOP, dossier, decision)
+
+
+def control_slip(dossier: Dossier) -> bytes:
+    """Form 06: one row per step, who handed the dossier over to whom and when, and whether the
+    step kept its time."""
+    _require_registered(dossier)
+    steps = list(dossier.steps.select_related("unit", "handed_by", "assignee").order_by("position"))
+    rows = []
+    for index, step in enumerate(steps):
+        following = steps[index + 1] if index + 1 < len(steps) else None
+        receiver = None
+        if step.finished_at and following is not None:
+            receiver = following.handed_by or following.assignee
+        rows.append(
+            {
+                "step": step,
+                "receiving_unit": following.unit.name if following else "",
+                "giver": _people_label(step.handed_by),
+                "receiver": _people_label(receiver),
+            }
+        )
+    return render_pdf(
+        "06_control_slip.html",
+        _context("06", dossier.receiving_unit, dossier.received_at, dossier=dossier, rows=rows),
+    )
+
+
+# --- form 07: the tracking book -----------------------------------------------------------------
+
+
+def tracking_book(unit: Unit, date_from: date, date_to: date, user: Any) -> bytes:
+    """Form 07: the dossiers `unit` received from `date_from` to `date_to` (inclusive, Vietnam
+    dates) that `user` may see. A user without a dossier right on `unit` gets NotFound."""
+    dossiers = list(selectors.tracking_book_dossiers(user, unit, date_from, date_to))
+    for dossier in dossiers:
+        # the units an inter-level transfer sent it to (the transfer back home is not one)
+        names = [t.unit.name for t in dossier.transfers if t.unit_id != dossier.receiving_unit_id]
+        dossier.transferred_to = list(dict.fromkeys(names))
+    return render_pdf(
+        "07_tracking_book.html",
+        _context(
+            "07",
+            unit,
+            timezone.now(),
+            dossiers=dossiers,
+            date_from=short_date(date_from),
+            date_to=short_date(date_to),
+        ),
+    )

@@ -1,0 +1,424 @@
+"""The printed forms 01–07, read back by poppler as a counter printer would get them: the
+Vietnamese text exactly, every font embedded, A4 pages, a QR code that leads to the lookup page,
+and a tracking book that lists only what its reader may see."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from egov.core.errors import NotFound, ValidationFailed
+from egov.dossiers import printing, services
+from egov.dossiers.models import Decision, SupplementRequest
+from egov.dossiers.services import ComponentInput, CounterOutcome
+from egov.dossiers.tests.fixtures import vn
+
+MON = vn(2026, 11, 30, 9)  # Monday 30 November 2026, 09:00
+NAME = "Lê Văn Hùng"
+
+pytestmark = pytest.mark.skipif(
+    not shutil.which("pdftotext"), reason="poppler-utils is not installed (make test installs it)"
+)
+
+
+# --- reading a PDF back ---------------------------------------------------------------------------
+
+
+def _write(tmp_path: Path, pdf: bytes, name: str = "form.pdf") -> Path:
+    assert pdf.startswith(b"%PDF-")
+    path = tmp_path / name
+    path.write_bytes(pdf)
+    return path
+
+
+def text_of(tmp_path: Path, pdf: bytes) -> str:
+    """The PDF's text as pdftotext reads it, whitespace (line wraps) folded to single spaces."""
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(_write(tmp_path, pdf)), "-"],
+        check=True,
+        capture_output=True,
+    ).stdout.decode("utf-8")
+    return " ".join(out.split())
+
+
+def fonts_of(tmp_path: Path, pdf: bytes) -> list[tuple[str, str]]:
+    """(name, embedded) of every font pdffonts lists."""
+    out = subprocess.run(
+        ["pdffonts", str(_write(tmp_path, pdf))], check=True, capture_output=True, text=True
+    ).stdout
+    rows = out.splitlines()[2:]  # header and rule
+    # name type... encoding emb sub uni object ID: emb is the 5th column from the end
+    return [(row.split()[0], row.split()[-5]) for row in rows if row.strip()]
+
+
+def page_sizes(tmp_path: Path, pdf: bytes) -> list[str]:
+    out = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "999", str(_write(tmp_path, pdf))],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return re.findall(r"Page\s+\d+\s+size:\s+(.*)", out)
+
+
+def assert_printable(tmp_path: Path, pdf: bytes, *, landscape: bool = False) -> None:
+    fonts = fonts_of(tmp_path, pdf)
+    assert fonts, "no font in the PDF"
+    assert all(emb == "yes" for _, emb in fonts), fonts
+    # the serif with Times New Roman's metrics, never a fallback that lacks Vietnamese letters
+    assert all(re.search(r"Liberation-?Serif|TimesNewRoman", name) for name, _ in fonts), fonts
+    sizes = page_sizes(tmp_path, pdf)
+    assert sizes
+    expected = "841.89 x 595.276 pts" if landscape else "595.276 x 841.89 pts (A4)"
+    assert all(size.startswith(expected) for size in sizes), sizes
+
+
+# --- dossiers built through the services ----------------------------------------------------------
+
+
+@pytest.fixture
+def hung(applicant):
+    return replace(applicant, name=NAME, address="Thôn Phước Lộc, Xã An Hòa")
+
+
+def _counter(world, applicant, at=MON, **kw):
+    components = [
+        ComponentInput(component_id=c.pk) for c in world.procedure.current.components.all()
+    ]
+    return services.counter_receive(
+        actor=world.staff["officer"], unit=world.commune, procedure=world.procedure,
+        applicant=applicant, components=components, at=at, **kw,
+    )  # fmt: skip
+
+
+def _fwd(d, actor, at, **kw):
+    d.refresh_from_db()
+    return services.forward(
+        actor=actor, dossier_id=d.pk, expected_version=d.row_version, at=at, **kw
+    )
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+
+def test_dates_in_the_forms_words():
+    assert printing.date_words(date(2020, 1, 5)) == "ngày 05 tháng 01 năm 2020"
+    assert printing.date_words(date(2019, 6, 29)) == "ngày 29 tháng 6 năm 2019"
+    assert printing.date_words(date(2026, 2, 10)) == "ngày 10 tháng 02 năm 2026"
+    # 20:30 UTC is 03:30 the next morning in Hanoi
+    late = datetime(2026, 11, 30, 20, 30, tzinfo=ZoneInfo("UTC"))
+    assert printing.datetime_words(late) == "03 giờ 30 phút, ngày 01 tháng 12 năm 2026"
+    assert printing.short_date(late) == "01/12/2026"
+    assert printing.datetime_words(None) == "" and printing.date_words(None) == ""
+
+
+# --- form 01 ------------------------------------------------------------------------------------
+
+
+def test_receipt_reads_back_in_vietnamese_with_the_appointment(world, hung, tmp_path, settings):
+    settings.EGOV_PUBLIC_URL = "https://dichvucong.example.gov.vn"
+    d = _counter(world, hung)
+    pdf = printing.receipt(d)
+    text = text_of(tmp_path, pdf)
+    assert "Mẫu số 01" in text
+    assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "Độc lập - Tự do - Hạnh phúc" in text
+    assert NAME in text and "Thôn Phước Lộc, Xã An Hòa" in text
+    assert f"Mã hồ sơ: {d.code}" in text and d.code == "99001-261130-0001"
+    assert f"Mã tra cứu: {d.lookup_code}" in text
+    assert world.procedure.current.name in text
+    assert "Thời gian nhận hồ sơ: 09 giờ 00 phút, ngày 30 tháng 11 năm 2026" in text
+    # 3 working days from Monday 09:00: Thursday 17:00
+    assert "trả kết quả giải quyết hồ sơ: 17 giờ 00 phút, ngày 03 tháng 12 năm 2026" in text
+    for component in world.procedure.current.components.all():
+        assert " ".join(component.name.split()) in text
+    assert world.commune.name.upper() in text and world.province.name.upper() in text
+    assert f"{world.commune.name}, ngày 30 tháng 11 năm 2026" in text
+    assert world.staff["officer"].full_name in text
+    # (a long address may wrap: compare without the line breaks)
+    assert printing.lookup_url(d) in text.replace(" ", "")
+    assert printing.lookup_url(d).startswith("https://dichvucong.example.gov.vn/tra-cuu-ho-so/?")
+    assert_printable(tmp_path, pdf)
+
+
+def test_receipt_lists_only_the_papers_handed_in(world, tmp_path):
+    draft = services.draft_create(
+        actor=world.citizen, procedure=world.procedure, unit=world.commune
+    )
+    draft.components.update(provided=True)
+    optional = draft.components.filter(originals=0, copies=0).order_by("position").first()
+    optional.provided = False
+    optional.save()
+    d = services.submit(
+        actor=world.citizen, dossier_id=draft.pk, expected_version=draft.row_version, at=MON
+    )
+    d = services.accept(
+        actor=world.staff["officer"], dossier_id=d.pk, expected_version=d.row_version, at=MON
+    )
+    text = text_of(tmp_path, printing.receipt(d))
+    assert "Nguyễn Thị Lan" in text
+    for paper in d.components.exclude(pk=optional.pk):
+        assert " ".join(paper.name.split()) in text
+    assert " ".join(optional.name.split()) not in text
+
+
+def test_lookup_url_carries_both_codes_to_the_portal_lookup_page(world, hung, settings):
+    settings.EGOV_PUBLIC_URL = "https://dvc.example.gov.vn"
+    d = _counter(world, hung)
+    assert printing.lookup_url(d) == (
+        f"https://dvc.example.gov.vn/tra-cuu-ho-so/?ma={d.code}&mtc={d.lookup_code}"
+    )
+    assert reverse("portal:dossier-lookup") == printing.LOOKUP_PATH
+
+
+def _qr_image(tmp_path: Path, pdf: bytes) -> Image.Image:
+    """The QR code's image as embedded in the PDF (one pixel per module)."""
+    subprocess.run(
+        ["pdfimages", "-png", str(_write(tmp_path, pdf)), str(tmp_path / "img")], check=True
+    )
+    images = sorted(tmp_path.glob("img-*.png"))
+    assert len(images) == 1, images
+    return Image.open(images[0]).convert("L")
+
+
+def test_receipt_qr_code_leads_to_the_lookup_page(world, hung, tmp_path):
+    d = _counter(world, hung)
+    pdf = printing.receipt(d)
+    url = printing.lookup_url(d)
+    # the embedded image is, module for module, the QR code of the lookup URL
+    image = _qr_image(tmp_path, pdf)
+    matrix = printing.qr_matrix(url)
+    assert image.size == (len(matrix), len(matrix))
+    pixels = image.load()
+    shown = [[pixels[x, y] < 128 for x in range(image.width)] for y in range(image.height)]
+    assert shown == matrix
+    assert shown != printing.qr_matrix(url.replace(d.lookup_code, "AAAAAA"))
+
+
+@pytest.mark.skipif(not shutil.which("zbarimg"), reason="zbar-tools is not installed")
+def test_receipt_qr_code_decodes_from_the_printed_page(world, hung, tmp_path):
+    d = _counter(world, hung)
+    pdf = _write(tmp_path, printing.receipt(d))
+    subprocess.run(["pdftoppm", "-r", "300", "-png", "-f", "1", "-l", "1", str(pdf),
+                    str(tmp_path / "page")], check=True)  # fmt: skip
+    page = next(tmp_path.glob("page*.png"))
+    out = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(page)], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    assert out == printing.lookup_url(d)
+
+
+def test_receipt_needs_a_received_dossier(world, hung):
+    d = _counter(world, hung, outcome=CounterOutcome.SUPPLEMENT, items="Tờ khai", reason="Thiếu")
+    with pytest.raises(ValidationFailed) as exc:
+        printing.receipt(d)
+    assert exc.value.code == "not_received"
+    draft = services.draft_create(
+        actor=world.citizen, procedure=world.procedure, unit=world.commune
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        printing.receipt(draft)
+    assert exc.value.code == "no_code"
+
+
+def test_hostile_text_is_printed_as_text(world, hung, tmp_path):
+    evil = '<img src="http://127.0.0.1:9/x.png"> Đỗ Thị Ánh'
+    d = _counter(world, replace(hung, name=evil))
+    text = text_of(tmp_path, printing.receipt(d))
+    assert evil in text
+
+
+def test_the_renderer_fetches_nothing():
+    fetcher = printing._url_fetcher()
+    for url in ("http://127.0.0.1:9/x.png", "https://example.com/a.css", "file:///etc/passwd"):
+        with pytest.raises(ValueError):
+            fetcher(url)
+    assert fetcher(printing.qr_data_uri("x")).read().startswith(b"\x89PNG")
+
+
+# --- forms 02–05 --------------------------------------------------------------------------------
+
+
+def test_supplement_request_form_02(world, hung, tmp_path):
+    d = _counter(world, hung)
+    d = services.request_supplement(
+        actor=world.staff["specialist"], dossier_id=d.pk, expected_version=d.row_version,
+        items="Bản sao giấy khai sinh của người được giám hộ; tờ khai đăng ký giám hộ",
+        reason="Thiếu giấy tờ chứng minh", at=vn(2026, 11, 30, 11),
+    )  # fmt: skip
+    request = d.supplements.get()
+    pdf = printing.supplement_request(d, request)
+    text = text_of(tmp_path, pdf)
+    assert "Mẫu số 02" in text and "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ" in text
+    assert f"Kính gửi: {NAME}" in text and d.code in text
+    assert "Bản sao giấy khai sinh của người được giám hộ; tờ khai đăng ký giám hộ" in text
+    assert "Lý do: Thiếu giấy tờ chứng minh" in text
+    assert "ngày 30 tháng 11 năm 2026" in text
+    assert world.staff["specialist"].full_name in text
+    assert_printable(tmp_path, pdf)
+    # the latest request by default
+    assert text_of(tmp_path, printing.supplement_request(d)) == text
+
+
+def test_refusal_form_03(world, hung, tmp_path):
+    d = _counter(
+        world, hung, outcome=CounterOutcome.REFUSE, reason="Không thuộc thẩm quyền giải quyết"
+    )
+    pdf = printing.refusal(d)
+    text = text_of(tmp_path, pdf)
+    assert "Mẫu số 03" in text and "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ" in text
+    assert NAME in text and d.code in text and world.procedure.current.name in text
+    assert "Không thuộc thẩm quyền giải quyết" in text
+    assert "Thời gian nộp hồ sơ: 09 giờ 00 phút, ngày 30 tháng 11 năm 2026" in text
+    assert_printable(tmp_path, pdf)
+
+
+def test_extension_request_form_04(world, hung, tmp_path):
+    d = _counter(world, hung)
+    d = services.extend(
+        actor=world.staff["leader"], dossier_id=d.pk, expected_version=d.row_version,
+        new_due_at=vn(2026, 12, 10, 16, 30), reason="Cần xác minh thêm tại địa phương", at=MON,
+    )  # fmt: skip
+    decision = d.decisions.get(kind=Decision.Kind.EXTENSION)
+    pdf = printing.extension_request(d, decision)
+    text = text_of(tmp_path, pdf)
+    assert "Mẫu số 04" in text
+    assert "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT" in text
+    assert f"Kính gửi: {NAME}" in text and d.code in text
+    assert "Cần xác minh thêm tại địa phương" in text
+    assert "Thời gian hẹn trả kết quả mới: 16 giờ 30 phút, ngày 10 tháng 12 năm 2026" in text
+    assert "Thời gian tiếp nhận hồ sơ: 09 giờ 00 phút, ngày 30 tháng 11 năm 2026" in text
+    assert world.procedure.current.field.name in text
+    assert world.staff["leader"].full_name in text
+    assert_printable(tmp_path, pdf)
+
+
+def test_stop_notice_form_05(world, hung, tmp_path):
+    d = _counter(world, hung)
+    d = services.stop(
+        actor=world.staff["leader"], dossier_id=d.pk, expected_version=d.row_version,
+        reason="Người nộp không bổ sung hồ sơ đúng hạn", at=vn(2026, 12, 2, 8),
+    )  # fmt: skip
+    pdf = printing.stop_notice(d)
+    text = text_of(tmp_path, pdf)
+    assert "Mẫu số 05" in text and "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ" in text
+    assert NAME in text and d.code in text
+    assert "Người nộp không bổ sung hồ sơ đúng hạn" in text
+    assert "ngày 02 tháng 12 năm 2026" in text
+    assert_printable(tmp_path, pdf)
+
+
+def test_a_decision_of_another_dossier_or_kind_is_refused(world, hung):
+    d = _counter(world, hung, outcome=CounterOutcome.REFUSE, reason="Không thuộc thẩm quyền")
+    other = _counter(world, hung)
+    with pytest.raises(ValidationFailed) as exc:
+        printing.refusal(other, d.decisions.get())
+    assert exc.value.code == "not_of_dossier"
+    with pytest.raises(ValidationFailed) as exc:
+        printing.stop_notice(d, d.decisions.get())  # a refusal is not a stop
+    assert exc.value.code == "not_of_dossier"
+    with pytest.raises(ValidationFailed) as exc:
+        printing.stop_notice(other)
+    assert exc.value.code == "nothing_to_print"
+    foreign = SupplementRequest(dossier_id=d.pk, items="x", reason="y", requested_at=MON)
+    with pytest.raises(ValidationFailed):
+        printing.supplement_request(other, foreign)
+
+
+# --- form 06 ------------------------------------------------------------------------------------
+
+
+def test_control_slip_form_06_lists_every_hand_over(world, hung, tmp_path):
+    s, dp = world.staff, world.dept
+    d = _counter(world, hung)
+    _fwd(d, s["specialist"], MON + timedelta(hours=2))
+    _fwd(d, dp["officer"], MON + timedelta(hours=3))
+    d.refresh_from_db()
+    pdf = printing.control_slip(d)
+    text = text_of(tmp_path, pdf)
+    assert "Mẫu số 06" in text and "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in text
+    assert f"Kèm theo hồ sơ của: {NAME}" in text and d.code in text
+    assert "Tên cơ quan" in text and "Thời gian giao, nhận hồ sơ" in text
+    # reception at 09:00, appraisal handed over at 11:00, taken in by the department at 12:00
+    assert "09 giờ 00 phút, ngày 30 tháng 11 năm 2026" in text
+    assert "11 giờ 00 phút, ngày 30 tháng 11 năm 2026" in text
+    assert "12 giờ 00 phút, ngày 30 tháng 11 năm 2026" in text
+    assert f"Người giao: {s['specialist'].full_name}" in text
+    assert f"Người nhận: {dp['officer'].full_name}" in text
+    assert f"Nhận: {world.department.name}" in text
+    assert "Trước hạn" in text or "Đúng hạn" in text
+    assert_printable(tmp_path, pdf)
+
+
+# --- form 07 ------------------------------------------------------------------------------------
+
+
+def test_tracking_book_form_07_lists_only_what_the_user_may_see(world, hung, tmp_path):
+    s, o = world.staff, world.other
+    first = _counter(world, hung)
+    second = _counter(world, replace(hung, name="Phạm Thị Ngọc Ánh"), at=vn(2026, 12, 1, 10))
+    later = _counter(world, replace(hung, name="Hoàng Văn Sau"), at=vn(2026, 12, 8, 10))
+    components = [
+        ComponentInput(component_id=c.pk) for c in world.procedure.current.components.all()
+    ]
+    elsewhere = services.counter_receive(
+        actor=o["officer"], unit=world.other_commune, procedure=world.procedure,
+        applicant=replace(hung, name="Trương Thị Khác"), components=components, at=MON,
+    )  # fmt: skip
+    _fwd(first, s["specialist"], MON + timedelta(hours=1))  # sent to the department
+
+    pdf = printing.tracking_book(world.commune, date(2026, 11, 30), date(2026, 12, 7), s["clerk"])
+    text = text_of(tmp_path, pdf)
+    assert "Mẫu số 07" in text and "SỔ THEO DÕI HỒ SƠ" in text
+    assert "Từ ngày 30/11/2026 đến ngày 07/12/2026" in text
+    assert first.code in text and NAME in text
+    assert second.code in text and "Phạm Thị Ngọc Ánh" in text
+    assert text.index(first.code) < text.index(second.code)
+    assert later.code not in text and "Hoàng Văn Sau" not in text  # outside the period
+    assert elsewhere.code not in text and "Trương Thị Khác" not in text  # another commune
+    assert world.department.name in text  # where the first one was transferred
+    assert "03/12/2026" in text  # the first one's appointment
+    assert_printable(tmp_path, pdf, landscape=True)
+
+    # the other commune's book has its own dossier only
+    theirs = text_of(
+        tmp_path,
+        printing.tracking_book(
+            world.other_commune, date(2026, 11, 30), date(2026, 11, 30), o["leader"]
+        ),
+    )
+    assert elsewhere.code in theirs and first.code not in theirs
+    # nobody prints the book of a unit they hold no dossier right on: not even the department
+    # that worked on one of its dossiers, nor a citizen
+    for outsider in (o["officer"], world.dept["specialist"], world.citizen):
+        with pytest.raises(NotFound):
+            printing.tracking_book(world.commune, date(2026, 11, 30), date(2026, 12, 7), outsider)
+
+
+def test_tracking_book_period_is_checked(world):
+    clerk = world.staff["clerk"]
+    with pytest.raises(ValidationFailed):
+        printing.tracking_book(world.commune, date(2026, 12, 2), date(2026, 12, 1), clerk)
+    with pytest.raises(ValidationFailed):
+        printing.tracking_book(world.commune, date(2025, 1, 1), date(2026, 1, 2), clerk)
+    with pytest.raises(ValidationFailed):
+        printing.tracking_book(world.commune, MON, date(2026, 12, 1), clerk)
+
+
+def test_empty_tracking_book_still_prints(world, tmp_path):
+    pdf = printing.tracking_book(
+        world.commune, date(2026, 1, 1), date(2026, 1, 31), world.staff["officer"]
+    )
+    text = text_of(tmp_path, pdf)
+    assert "Không có hồ sơ trong thời gian này." in text
+    assert "Từ ngày 01/01/2026 đến ngày 31/01/2026" in text
