@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
+import subprocess
 import sys
 import time
 from datetime import datetime
@@ -45,6 +47,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
+def pages(pdf: bytes) -> str:
+    """The page count as poppler's pdfinfo reads it ("?" without poppler-utils)."""
+    try:
+        out = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    found = re.search(rb"^Pages:\s+(\d+)", out, re.M)
+    return found.group(1).decode() if found else "?"
+
+
 def timed(label: str, render, rounds: int) -> float:
     for _ in range(3):
         pdf = render()
@@ -56,7 +68,7 @@ def timed(label: str, render, rounds: int) -> float:
     median = statistics.median(samples)
     print(
         f"{label:<44} median {median:7.1f} ms  p95 {percentile(samples, 95):7.1f} ms"
-        f"  ({len(pdf):,} bytes)"
+        f"  ({len(pdf):,} bytes, {pages(pdf)} page(s))"
     )
     return median
 
