@@ -34,6 +34,7 @@ from egov.dossiers.models import (
     Dossier,
     DossierComponent,
     DossierEvent,
+    DossierFile,
     DossierStep,
     DossierUnit,
     Rating,
@@ -378,6 +379,114 @@ def _applicant_of(dossier: Dossier) -> ApplicantData:
         phone=dossier.applicant_phone,
         email=dossier.applicant_email,
     )
+
+
+# --- files --------------------------------------------------------------------------------------------
+
+MAX_FILES_PER_COMPONENT = 10
+_UPLOAD_STATES = {State.DRAFT, State.AWAITING_SUPPLEMENT}
+_COUNTER_UPLOAD_STATES = {
+    State.SUBMITTED,
+    State.RECEIVED,
+    State.PROCESSING,
+    State.AWAITING_SUPPLEMENT,
+    State.AWAITING_PAYMENT,
+}
+
+
+def component_attach(
+    *, actor: Any, dossier_id: Any, component_id: Any, upload: Any, declared_name: str
+) -> DossierFile:
+    """Keep an uploaded or scanned file of one paper of the dossier. The file is inspected first
+    (type by content, size, active content, virus scan); a refused file is never stored.
+    The applicant uploads while drafting or supplementing; the one-stop officer scans papers
+    brought to the counter while the dossier is open."""
+    from egov.uploads.services import inspect_upload
+
+    inspected = inspect_upload(upload, declared_name)
+    with transaction.atomic():
+        dossier = _lock(dossier_id, None)
+        if _is_applicant(actor, dossier):
+            if dossier.state not in _UPLOAD_STATES:
+                raise Conflict(
+                    _("Chỉ tải tệp lên khi khai hồ sơ hoặc khi được yêu cầu bổ sung."),
+                    code="illegal_transition",
+                )
+        elif getattr(actor, "kind", None) == UserKind.OFFICIAL:
+            _require(actor, Perm.DOSSIER_RECEIVE, dossier.receiving_unit)
+            if dossier.state not in _COUNTER_UPLOAD_STATES:
+                raise Conflict(_("Hồ sơ đã đóng."), code="illegal_transition")
+        else:
+            raise NotFound(_("Không tìm thấy hồ sơ."))
+        component = (
+            DossierComponent.objects.select_for_update()
+            .filter(dossier=dossier, pk=_int_or_none(component_id))
+            .first()
+        )
+        if component is None:
+            raise ValidationFailed(_("Giấy tờ không thuộc hồ sơ này."), field="component")
+        if component.files.count() >= MAX_FILES_PER_COMPONENT:
+            raise ValidationFailed(
+                _("Mỗi giấy tờ có tối đa %(n)d tệp.") % {"n": MAX_FILES_PER_COMPONENT},
+                field="file",
+            )
+        row = DossierFile(
+            component=component,
+            name=inspected.safe_name,
+            content_type=inspected.content_type,
+            size=inspected.size,
+            sha256=inspected.sha256,
+            uploaded_by=actor,
+        )
+        row.file.save(inspected.storage_name(), inspected.file, save=False)
+        stored = row.file.name
+        try:
+            row.save()
+            component.provided = True
+            component.save(update_fields=["provided"])
+            _save(dossier)
+            _audit(
+                actor, "component_attach", dossier, dossier.receiving_unit,
+                component=component.pk, file=inspected.safe_name, sha256=inspected.sha256,
+            )  # fmt: skip
+        except BaseException:
+            row.file.storage.delete(stored)
+            raise
+    return row
+
+
+def component_file_remove(*, actor: Any, dossier_id: Any, file_id: Any) -> None:
+    """The applicant takes a file back out of their draft."""
+    with transaction.atomic():
+        dossier = _lock(dossier_id, None)
+        if not _is_applicant(actor, dossier):
+            raise NotFound(_("Không tìm thấy hồ sơ."))
+        if dossier.state not in _UPLOAD_STATES:
+            raise Conflict(_("Hồ sơ đã nộp không sửa được nữa."), code="illegal_transition")
+        row = (
+            DossierFile.objects.select_related("component")
+            .filter(component__dossier=dossier, pk=_int_or_none(file_id))
+            .first()
+        )
+        if row is None:
+            raise NotFound(_("Không tìm thấy tệp."))
+        component = row.component
+        name = row.file.name
+        row.delete()
+        if not component.files.exists():
+            component.provided = False
+            component.save(update_fields=["provided"])
+        _save(dossier)
+        _audit(actor, "component_file_remove", dossier, dossier.receiving_unit, file=row.name)
+        transaction.on_commit(lambda: row.file.storage.delete(name))
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
 
 
 # --- reception ------------------------------------------------------------------------------------
@@ -1146,8 +1255,10 @@ def deliver(
 def attach_result(
     *, actor: Any, dossier_id: Any, expected_version: int | None, file: Any, name: str
 ) -> Dossier:
-    """The signed result file, kept for electronic return (checked by the caller's upload
-    inspection before it gets here)."""
+    """The signed result file (a PDF), kept for electronic return; inspected like any upload."""
+    from egov.uploads.services import inspect_upload
+
+    inspected = inspect_upload(file, name, allowed={"pdf"})
     with transaction.atomic():
         dossier = _lock(dossier_id, expected_version)
         if dossier.state in CLOSED_STATES or dossier.state == State.DRAFT:
@@ -1157,9 +1268,12 @@ def attach_result(
             or has_perm_on(actor, Perm.DOSSIER_RECEIVE, dossier.receiving_unit)
         ):
             raise Forbidden(_("Bạn không có quyền cập nhật kết quả của hồ sơ này."))
-        dossier.result_file.save(name, file, save=False)
+        dossier.result_file.save(inspected.storage_name(), inspected.file, save=False)
         _save(dossier, "result_file")
-        _audit(actor, "attach_result", dossier, dossier.receiving_unit, name=name)
+        _audit(
+            actor, "attach_result", dossier, dossier.receiving_unit,
+            name=inspected.safe_name, sha256=inspected.sha256,
+        )  # fmt: skip
     return dossier
 
 

@@ -23,6 +23,8 @@ urlpatterns = [
     path("ho-so/", dossiers.my_dossiers, name="dossier-list"),
     path("ho-so/<int:pk>/", dossiers.detail, name="dossier-detail"),
     path("ho-so/<int:pk>/ket-qua/", dossiers.result_file, name="dossier-result"),
+    path("ho-so/<int:pk>/tep/", dossiers.upload, name="dossier-upload"),
+    path("ho-so/<int:pk>/tep/<int:file_id>/xoa/", dossiers.remove_file, name="dossier-file-remove"),
     path("ho-so/<int:pk>/<slug:action>/", dossiers.act, name="dossier-act"),
     path("tra-cuu-ho-so/", dossiers.lookup, name="dossier-lookup"),
 ]

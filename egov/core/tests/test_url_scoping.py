@@ -104,6 +104,9 @@ OBJECT_URLS: dict[str, Callable[[World], dict[str, Any]]] = {
     "portal:dossier-detail": lambda w: {"pk": w.dossier_pk},
     "portal:dossier-result": lambda w: {"pk": w.dossier_pk},
     "portal:dossier-act": lambda w: {"pk": w.dossier_pk, "action": "withdraw"},
+    "portal:dossier-upload": lambda w: {"pk": w.dossier_pk},
+    "portal:dossier-file-remove": lambda w: {"pk": w.dossier_pk, "file_id": 1},
+    "office:dossier-upload": lambda w: {"pk": w.dossier_pk, "target": "tep"},
 }
 
 

@@ -26,6 +26,7 @@ from egov.dossiers.models import (
 )
 from egov.dossiers.services import ComponentInput, CounterOutcome
 from egov.dossiers.tests.fixtures import vn
+from egov.uploads.tests.samples import pdf_bytes
 from egov.workcalendar.deadlines import VN_TZ
 
 MON = vn(2026, 11, 30, 9)  # Monday 30 November 2026, 09:00
@@ -133,7 +134,7 @@ def test_full_journey_commune_department_commune(world):
         )  # fmt: skip
     d = services.attach_result(
         actor=s["clerk"], dossier_id=d.pk, expected_version=d.row_version,
-        file=ContentFile(b"%PDF-1.7 result"), name="ket-qua.pdf",
+        file=ContentFile(pdf_bytes()), name="ket-qua.pdf",
     )  # fmt: skip
     d = services.deliver(
         actor=s["officer"], dossier_id=d.pk, expected_version=d.row_version,

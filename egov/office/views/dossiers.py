@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from egov.accounts.models import User
-from egov.accounts.policy import Perm, has_any_scope, units_for_choice
+from egov.accounts.policy import Perm, has_any_scope, has_perm_on, units_for_choice
 from egov.core import vntext
 from egov.core.errors import DomainError
 from egov.dossiers import selectors, services
@@ -378,9 +378,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_detail(
-    request: HttpRequest, dossier: Any, *, failed: str = "", form: Any = None
+    request: HttpRequest, dossier: Any, *, failed: str = "", form: Any = None, error: str = ""
 ) -> HttpResponse:
     context = selectors.dossier_page(request.user, dossier)
+    context["error"] = error
+    context["may_scan"] = has_perm_on(request.user, Perm.DOSSIER_RECEIVE, dossier.receiving_unit)
+    context["may_attach_result"] = context["may_scan"] or has_perm_on(
+        request.user, Perm.DOSSIER_ISSUE, dossier.current_unit or dossier.receiving_unit
+    )
     actions = []
     for action in context["actions"]:
         assignees = None
@@ -440,3 +445,38 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             return redirect(reverse("office:dossier-detail", args=[pk]))
     dossier.refresh_from_db()
     return _render_detail(request, dossier, failed=action, form=form)
+
+
+class ScanForm(forms.Form):
+    component = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    file = forms.FileField(label=_lazy("Tệp"))
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, pk: int, target: str) -> HttpResponse:
+    """A scanned paper of the dossier (`target` = "tep"), or the signed result ("ket-qua")."""
+    _require_staff(request)
+    dossier = selectors.dossier_for_staff(request.user, pk)
+    form = ScanForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_detail(
+            request, dossier, failed="upload", form=None, error=_("Hãy chọn tệp.")
+        )
+    upload_file = form.cleaned_data["file"]
+    try:
+        if target == "ket-qua":
+            services.attach_result(
+                actor=request.user, dossier_id=dossier.pk, expected_version=None,
+                file=upload_file, name=upload_file.name,
+            )  # fmt: skip
+        else:
+            services.component_attach(
+                actor=request.user, dossier_id=dossier.pk,
+                component_id=form.cleaned_data["component"], upload=upload_file,
+                declared_name=upload_file.name,
+            )  # fmt: skip
+    except DomainError as exc:
+        return _render_detail(request, dossier, failed="upload", form=None, error=str(exc.message))
+    messages.success(request, _("Đã tải tệp lên."))
+    return redirect("office:dossier-detail", pk=pk)

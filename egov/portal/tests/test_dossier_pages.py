@@ -12,6 +12,7 @@ from egov.dossiers.models import Dossier, Rating, State
 from egov.dossiers.services import ComponentInput
 from egov.dossiers.tests.fixtures import vn
 from egov.office.tests.test_home import login_verified
+from egov.uploads.tests.samples import pdf_bytes
 
 MON = vn(2026, 11, 30, 9)
 
@@ -96,7 +97,7 @@ def _returned(world):
         actor=s["clerk"],
         dossier_id=d.pk,
         expected_version=d.row_version,
-        file=ContentFile(b"%PDF-1.7\n"),
+        file=ContentFile(pdf_bytes()),
         name="kq.pdf",
     )
     return services.deliver(
@@ -178,3 +179,23 @@ def test_supplement_online(client, world, applicant):
     d.refresh_from_db()
     assert d.state == State.SUBMITTED
     assert ComponentInput  # the counter path is covered by the office tests
+
+
+def test_upload_from_the_draft_page(client, world):
+    d = services.draft_create(actor=world.citizen, procedure=world.procedure, unit=world.commune)
+    component = d.components.first()
+    client.force_login(world.citizen)
+    good = ContentFile(pdf_bytes(), name="to-khai.pdf")
+    response = client.post(f"/ho-so/{d.pk}/tep/", {"component": component.pk, "file": good})
+    assert response.status_code == 302
+    assert component.files.count() == 1
+    page = client.get(f"/ho-so/{d.pk}/").content.decode()
+    assert "to-khai.pdf" in page
+    bad = ContentFile(b"<html></html>", name="to-khai.pdf")
+    response = client.post(f"/ho-so/{d.pk}/tep/", {"component": component.pk, "file": bad})
+    assert response.status_code == 400 and "không phải là" in response.content.decode()
+    assert component.files.count() == 1
+    assert client.post(f"/ho-so/{d.pk}/tep/", {"component": component.pk}).status_code == 400
+    row = component.files.get()
+    assert client.post(f"/ho-so/{d.pk}/tep/{row.pk}/xoa/").status_code == 302
+    assert component.files.count() == 0

@@ -199,8 +199,12 @@ def _render_mine(request: HttpRequest, dossier: Any, **extra: Any) -> HttpRespon
         "open_supplement": dossier.supplements.filter(answered_at__isnull=True).first(),
         "actions": {t.action for t in available_actions(request.user, dossier)},
         "can_rate": dossier.state == State.RETURNED and not hasattr(dossier, "rating"),
-        "note_form": NoteForm(initial={"version": dossier.row_version}),
+        "supplement_form": NoteForm(
+            initial={"version": dossier.row_version}, auto_id="supplement_%s"
+        ),
+        "withdraw_form": NoteForm(initial={"version": dossier.row_version}, auto_id="withdraw_%s"),
         "rating_form": RatingForm(),
+        "may_upload": dossier.state in (State.DRAFT, State.AWAITING_SUPPLEMENT),
         **extra,
     }
     if dossier.state == State.DRAFT and "draft_form" not in context:
@@ -254,9 +258,9 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             else:
                 messages.success(request, _("Đã lưu bản nháp."))
         elif action in ("supplement", "withdraw"):
-            form = NoteForm(request.POST)
+            form = NoteForm(request.POST, auto_id=f"{action}_%s")
             if not form.is_valid():
-                return _render_mine(request, dossier, note_form=form, status=400)
+                return _render_mine(request, dossier, **{f"{action}_form": form}, status=400)
             call = services.supplement if action == "supplement" else services.withdraw
             kwargs = {"note": form.cleaned_data["note"]}
             if action == "withdraw":
@@ -286,6 +290,51 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if isinstance(exc, NotFound):
             raise
         dossier.refresh_from_db()
+        return _render_mine(request, dossier, error=str(exc.message), status=400)
+    return redirect("portal:dossier-detail", pk=pk)
+
+
+class UploadForm(forms.Form):
+    component = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    file = forms.FileField(label=_lazy("Chọn tệp (PDF, ảnh JPEG/PNG, Word, Excel)"))
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach a file to one paper of the applicant's dossier (draft or supplement)."""
+    _applicant_only(request)
+    dossier = selectors.dossier_of_applicant(request.user, pk)
+    form = UploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        try:
+            services.component_attach(
+                actor=request.user,
+                dossier_id=dossier.pk,
+                component_id=form.cleaned_data["component"],
+                upload=upload_file,
+                declared_name=upload_file.name,
+            )
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            return _render_mine(request, dossier, error=str(exc.message), status=400)
+        messages.success(request, _("Đã tải tệp lên."))
+        return redirect("portal:dossier-detail", pk=pk)
+    return _render_mine(request, dossier, error=_("Hãy chọn tệp để tải lên."), status=400)
+
+
+@login_required
+@require_POST
+def remove_file(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
+    _applicant_only(request)
+    dossier = selectors.dossier_of_applicant(request.user, pk)
+    try:
+        services.component_file_remove(actor=request.user, dossier_id=dossier.pk, file_id=file_id)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
         return _render_mine(request, dossier, error=str(exc.message), status=400)
     return redirect("portal:dossier-detail", pk=pk)
 
