@@ -107,6 +107,7 @@ OBJECT_URLS: dict[str, Callable[[World], dict[str, Any]]] = {
     "portal:dossier-upload": lambda w: {"pk": w.dossier_pk},
     "portal:dossier-file-remove": lambda w: {"pk": w.dossier_pk, "file_id": 1},
     "office:dossier-upload": lambda w: {"pk": w.dossier_pk, "target": "tep"},
+    "office:dossier-print": lambda w: {"pk": w.dossier_pk, "form": "01"},
 }
 
 

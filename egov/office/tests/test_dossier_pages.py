@@ -7,6 +7,7 @@ import pytest
 from egov.audit.models import AuditEvent
 from egov.dossiers.models import Dossier, State
 from egov.office.tests.test_home import login_verified
+from egov.workcalendar.deadlines import to_vietnam_time
 
 
 def _reception_url(world):
@@ -122,3 +123,41 @@ def test_unknown_action_and_citizens_are_refused(client, world, make_user):
     client.force_login(world.citizen)
     assert client.get("/office/dossiers/").status_code == 403
     assert client.get(f"/office/dossiers/{dossier.pk}/").status_code == 403
+
+
+def test_printed_forms_from_the_dossier_page(client, world):
+    import subprocess
+
+    login_verified(client, world.staff["officer"])
+    client.post(_reception_url(world), _reception_post(world))
+    dossier = Dossier.objects.get()
+    page = client.get(f"/office/dossiers/{dossier.pk}/").content.decode()
+    assert f"/office/dossiers/{dossier.pk}/in/01/" in page
+    response = client.get(f"/office/dossiers/{dossier.pk}/in/01/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert dossier.code in text and "Lê Văn Hùng" in text
+    assert client.get(f"/office/dossiers/{dossier.pk}/in/03/").status_code == 404  # not refused
+    assert client.get(f"/office/dossiers/{dossier.pk}/in/99/").status_code == 404
+    login_verified(client, world.other["officer"])
+    assert client.get(f"/office/dossiers/{dossier.pk}/in/01/").status_code == 404
+
+
+def test_tracking_book_for_a_period(client, world):
+    import subprocess
+
+    login_verified(client, world.staff["officer"])
+    client.post(_reception_url(world), _reception_post(world))
+    dossier = Dossier.objects.get()
+    day = to_vietnam_time(dossier.received_at).date().isoformat()
+    url = f"/office/dossiers/so-theo-doi/?unit={world.commune.pk}&date_from={day}&date_to={day}"
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert dossier.code in text
+    login_verified(client, world.other["officer"])
+    assert client.get(url).status_code == 400  # not one of the officer's units

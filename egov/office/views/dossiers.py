@@ -480,3 +480,80 @@ def upload(request: HttpRequest, pk: int, target: str) -> HttpResponse:
         return _render_detail(request, dossier, failed="upload", form=None, error=str(exc.message))
     messages.success(request, _("Đã tải tệp lên."))
     return redirect("office:dossier-detail", pk=pk)
+
+
+# --- printed forms -------------------------------------------------------------------------------------
+
+PRINTED_FORMS = {
+    "01": ("receipt", "giay-tiep-nhan"),
+    "02": ("supplement_request", "phieu-yeu-cau-bo-sung"),
+    "03": ("refusal", "phieu-tu-choi"),
+    "04": ("extension_request", "van-ban-xin-loi-gia-han"),
+    "05": ("stop_notice", "thong-bao-dung-giai-quyet"),
+    "06": ("control_slip", "phieu-kiem-soat"),
+}
+
+
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def print_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
+    """A printed form of the dossier (PDF, A4) for the counter."""
+    from egov.dossiers import printing
+
+    _require_staff(request)
+    if form not in PRINTED_FORMS:
+        raise Http404
+    dossier = selectors.dossier_for_staff(request.user, pk)
+    function, slug = PRINTED_FORMS[form]
+    try:
+        content = getattr(printing, function)(dossier)
+    except DomainError as exc:
+        # e.g. no refusal to print for a dossier that was not refused
+        raise Http404(str(exc.message)) from exc
+    return pdf_response(content, f"{slug}-{dossier.code}.pdf")
+
+
+class TrackingBookForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_lazy("Đơn vị tiếp nhận"), queryset=None)
+    date_from = forms.DateField(
+        label=_lazy("Từ ngày"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_lazy("Đến ngày"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units_for_choice(user, Perm.DOSSIER_RECEIVE).order_by("path")
+
+
+@login_required
+def tracking_book(request: HttpRequest) -> HttpResponse:
+    """The dossier tracking book (form 07) of a unit for a period, as a PDF."""
+    from egov.dossiers import printing
+
+    _require_staff(request)
+    form = TrackingBookForm(request.GET or None, user=request.user)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            content = printing.tracking_book(
+                data["unit"], data["date_from"], data["date_to"], request.user
+            )
+        except DomainError as exc:
+            _field_error(form, exc)
+        else:
+            return pdf_response(content, f"so-theo-doi-ho-so-{data['date_from']}.pdf")
+    return render(
+        request,
+        "office/dossiers/tracking_book.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
