@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "egov.office",
     "egov.uploads",
     "egov.api",
+    "egov.notifications",
     "egov.demo",
 ]
 
@@ -151,6 +152,13 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+CELERY_BEAT_SCHEDULE = {
+    # The outbox sweeper: retries that are due, and messages whose worker died mid-way.
+    "notifications-retry-due": {
+        "task": "egov.notifications.tasks.retry_due_notifications",
+        "schedule": 60.0,
+    },
+}
 
 # Files: local folder by default; any Django storage backend (e.g. django-storages S3) by setting
 # EGOV_STORAGE_BACKEND and its own options.
@@ -209,6 +217,18 @@ if EMAIL_URL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "egov@localhost")
+# A silent SMTP server must not hold a worker forever (Django's default is no timeout).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+
+# --- Notifications (egov.notifications: the outbox) -------------------------------------------
+EGOV_NOTIFY_MAX_ATTEMPTS = max(env_int("EGOV_NOTIFY_MAX_ATTEMPTS", 5), 1)
+EGOV_NOTIFY_RETRY_SECONDS = max(env_int("EGOV_NOTIFY_RETRY_SECONDS", 60), 1)
+# How long a sender may hold a message before it is presumed dead; above every send timeout.
+EGOV_NOTIFY_SENDING_TIMEOUT = max(env_int("EGOV_NOTIFY_SENDING_TIMEOUT", 600), 60)
+EGOV_SMS_BACKEND = env("EGOV_SMS_BACKEND", "egov.notifications.backends.ConsoleSmsBackend")
+EGOV_SMS_URL = env("EGOV_SMS_URL")
+EGOV_SMS_TOKEN = env("EGOV_SMS_TOKEN")
+EGOV_SMS_TIMEOUT = env_int("EGOV_SMS_TIMEOUT", 10)
 
 # --- Accounts and security --------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

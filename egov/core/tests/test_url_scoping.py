@@ -24,6 +24,7 @@ from egov.accounts.models import Role, UserKind
 from egov.audit.services import audit_record
 from egov.dossiers.applicants import ApplicantData
 from egov.dossiers.services import counter_receive
+from egov.notifications.models import Channel, Notification, Status
 from egov.procedures.templates_services import StepInput, assignment_set, process_template_save
 from egov.procedures.tests.test_templates_data import make_procedure
 from egov.units.models import Unit, UnitKind
@@ -59,8 +60,13 @@ PUBLIC = {
 PUBLIC_PREFIXES = ("/api/v1/calendar/", "/api/v1/procedures/", "/static/", "/media/")
 
 
-# Admin models without a unit (the national procedure catalogue): global scope, system admins only.
-GLOBAL_ADMIN_MODELS = {"procedures.Procedure", "procedures.ProcedureVersion"}
+# Admin models without a unit (the national procedure catalogue, the notification outbox): global
+# scope, system admins only.
+GLOBAL_ADMIN_MODELS = {
+    "procedures.Procedure",
+    "procedures.ProcedureVersion",
+    "notifications.Notification",
+}
 
 
 @dataclass
@@ -196,6 +202,15 @@ def world(db, province, commune_a, commune_b, make_official, make_user):
         target=agency_a,
         unit=agency_a,
         summary={"note": MARKER},
+    )
+    Notification.objects.create(
+        channel=Channel.EMAIL,
+        recipient="bimat.alpha@example.vn",
+        subject=f"Hồ sơ {MARKER}",
+        body=f"Nội dung {MARKER}",
+        status=Status.FAILED,
+        attempts=5,
+        last_error=f"Lỗi {MARKER}",
     )
     procedure = make_procedure("1.004837")  # a real procedure: 3 working days
     assignment_set(actor=None, unit=agency_a, procedure=procedure)

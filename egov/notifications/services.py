@@ -1,0 +1,239 @@
+"""The outbox's writes: queue a message, deliver it, retry what is due, and let staff retry
+what failed.
+
+Delivery is at least once and idempotent: a sender first claims the row with one conditional
+UPDATE (pending or expired "sending" → "sending", attempts + 1, a lease until
+`EGOV_NOTIFY_SENDING_TIMEOUT`), so two senders never both hold it, and it records the outcome
+only while it still holds that claim. A sender that dies mid-way leaves the row "sending"; once
+the lease ends, `retry_due` takes it again (counted as an attempt). Only a sender that outlives
+its lease can cause a second send; the stable Message-ID lets mail clients show it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, F, Q, TextField, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from egov.audit.services import audit_record
+from egov.core import vntext
+from egov.core.errors import ValidationFailed
+from egov.notifications import backends
+from egov.notifications.models import Channel, Notification, Status
+from egov.notifications.recipients import normalise_email, normalise_phone
+
+logger = logging.getLogger(__name__)
+
+LEASE_EXPIRED = "the sender stopped before recording the outcome (lease expired)"
+_ERROR_LIMIT = 2000
+
+
+def _text(value: str) -> str:
+    """Stored as given but composed (NFC), without NUL or lone surrogates."""
+    value = vntext.nfc(value or "").replace("\x00", "")
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
+def enqueue(
+    *, channel: str, recipient: str, subject: str, body: str, ref: str = "", html: str = ""
+) -> Notification:
+    """Queue one message in the caller's transaction; it is sent after the commit.
+
+    A rolled-back transaction sends nothing. Refuses (ValidationFailed) an unknown channel, a
+    recipient that is not an e-mail address / Vietnamese mobile number, and an empty body.
+    """
+    if channel == Channel.EMAIL:
+        recipient = normalise_email(recipient)
+    elif channel == Channel.SMS:
+        recipient = normalise_phone(recipient)
+    else:
+        raise ValidationFailed(_("Kênh gửi không hợp lệ."), code="bad_channel", field="channel")
+    # A line break in a subject would be a header injection: one line only.
+    subject = " ".join(_text(subject).split())[:255]
+    body = _text(body)
+    if not body.strip():
+        raise ValidationFailed(_("Nội dung thông báo trống."), code="empty_body", field="body")
+    if channel == Channel.EMAIL and not subject:
+        raise ValidationFailed(
+            _("Thư điện tử cần có tiêu đề."), code="empty_subject", field="subject"
+        )
+    ref = _text(ref).strip()
+    if len(ref) > 100:
+        raise ValidationFailed(_("Mã liên quan quá dài."), code="bad_ref", field="ref")
+    notification = Notification.objects.create(
+        channel=channel,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        body_html=_text(html) if channel == Channel.EMAIL else "",
+        ref=ref,
+    )
+    schedule(notification.pk)
+    return notification
+
+
+def schedule(notification_id: int) -> None:
+    """Hand the message to a background task once the current transaction commits.
+
+    `robust`: if the broker is down, the commit still stands and the row waits for `retry_due`.
+    """
+    from egov.notifications.tasks import send_notification
+
+    transaction.on_commit(lambda: send_notification.delay(notification_id), robust=True)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the n-th failed attempt: the base delay, doubled each time, at most 6 hours."""
+    base = settings.EGOV_NOTIFY_RETRY_SECONDS
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def _claim(notification_id: int, now: datetime) -> Notification | None:
+    lease_until = now + timedelta(seconds=settings.EGOV_NOTIFY_SENDING_TIMEOUT)
+    # A row never tried is due at once, whatever the clocks of web and worker machines say.
+    due = Q(next_attempt_at__lte=now) | Q(status=Status.PENDING, attempts=0)
+    claimed = Notification.objects.filter(
+        due,
+        pk=notification_id,
+        status__in=[Status.PENDING, Status.SENDING],
+        attempts__lt=settings.EGOV_NOTIFY_MAX_ATTEMPTS,
+    ).update(
+        status=Status.SENDING,
+        attempts=F("attempts") + 1,
+        next_attempt_at=lease_until,
+        last_error=Case(
+            When(status=Status.SENDING, then=Value(LEASE_EXPIRED)),
+            default=F("last_error"),
+            output_field=TextField(),
+        ),
+    )
+    if not claimed:
+        return None
+    return Notification.objects.get(pk=notification_id)
+
+
+def _record(notification: Notification, **fields: Any) -> bool:
+    """Write the outcome if this sender still holds the claim (same status and attempt)."""
+    return bool(
+        Notification.objects.filter(
+            pk=notification.pk, status=Status.SENDING, attempts=notification.attempts
+        ).update(**fields)
+    )
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:_ERROR_LIMIT]
+
+
+def deliver(notification_id: int) -> str | None:
+    """Send one queued message if it is due and nobody else is sending it.
+
+    Returns the status it left the row in ("sent", "pending" to retry later, "failed"), or None
+    when there was nothing to do (already sent or failed, not yet due, held by another sender,
+    unknown id). Safe to call any number of times; call it outside a transaction, since the
+    claim must be committed before the slow send starts.
+    """
+    notification = _claim(notification_id, timezone.now())
+    if notification is None:
+        return None
+    try:
+        backends.send(notification)
+    except Exception as exc:  # every failure of a channel is recorded and retried
+        return _failed(notification, exc)
+    _record(notification, status=Status.SENT, sent_at=timezone.now(), last_error="")
+    return Status.SENT
+
+
+def _failed(notification: Notification, exc: Exception) -> str:
+    error = _error_text(exc)
+    if notification.attempts >= settings.EGOV_NOTIFY_MAX_ATTEMPTS:
+        logger.error(
+            "notification %s failed after %s attempts: %s",
+            notification.pk,
+            notification.attempts,
+            error,
+        )
+        _record(notification, status=Status.FAILED, last_error=error)
+        return Status.FAILED
+    logger.warning(
+        "notification %s attempt %s failed: %s", notification.pk, notification.attempts, error
+    )
+    _record(
+        notification,
+        status=Status.PENDING,
+        last_error=error,
+        next_attempt_at=timezone.now() + backoff(notification.attempts),
+    )
+    return Status.PENDING
+
+
+def retry_due(*, limit: int = 500) -> dict[str, int]:
+    """The sweeper: deliver the rows whose retry time has come, take back rows whose sender
+    died (lease expired), and give up on those that died on their last attempt.
+
+    Run every minute by Celery beat, or by `manage.py notifications_retry`. Returns how many
+    rows ended in each status.
+    """
+    now = timezone.now()
+    max_attempts = settings.EGOV_NOTIFY_MAX_ATTEMPTS
+    outcome = {Status.SENT: 0, Status.PENDING: 0, Status.FAILED: 0}
+    outcome[Status.FAILED] += Notification.objects.filter(
+        status=Status.SENDING, next_attempt_at__lte=now, attempts__gte=max_attempts
+    ).update(status=Status.FAILED, last_error=LEASE_EXPIRED)
+    due_ids = list(
+        Notification.objects.filter(
+            Q(next_attempt_at__lte=now) | Q(status=Status.PENDING, attempts=0),
+            status__in=[Status.PENDING, Status.SENDING],
+            attempts__lt=max_attempts,
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for notification_id in due_ids:
+        status = deliver(notification_id)
+        if status is not None:
+            outcome[status] += 1
+    return {str(key): value for key, value in outcome.items()}
+
+
+def retry_failed(*, actor: Any, notifications: Iterable[Notification]) -> int:
+    """Staff send failed messages again: back to pending with a fresh count of attempts.
+
+    Rows that are not failed are left alone. Each retried row gets an audit event; the sends
+    start after the commit. Returns how many rows were retried.
+    """
+    ids = [n.pk for n in notifications]
+    retried = 0
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update()
+            .filter(pk__in=ids, status=Status.FAILED)
+            .order_by("pk")
+        )
+        now = timezone.now()
+        for row in rows:
+            Notification.objects.filter(pk=row.pk).update(
+                status=Status.PENDING, attempts=0, next_attempt_at=now
+            )
+            schedule(row.pk)
+            retried += 1
+        for row in rows:
+            audit_record(
+                actor=actor,
+                action="notification.retry",
+                target=row,
+                summary={
+                    "status": [Status.FAILED, Status.PENDING],
+                    "ref": row.ref,
+                    "attempts": row.attempts,
+                    "last_error": row.last_error,
+                },
+            )
+    return retried
