@@ -44,6 +44,7 @@ from egov.dossiers.models import (
     SupplementRequest,
     Timing,
 )
+from egov.dossiers.notify import notify_applicant
 from egov.dossiers.rights import STEP_PERM, is_applicant, is_leader_of, may_act_on_step
 from egov.dossiers.transitions import TRANSITIONS
 from egov.procedures.models import (
@@ -365,6 +366,7 @@ def submit(
         dossier.search_key = _search_key(dossier)
         _save(dossier, "code", "lookup_code", "submitted_at", "state", "search_key")
         _event(dossier, actor=actor, action="submit", state_from=State.DRAFT, at=now)
+        notify_applicant(dossier, "submit")
         _audit(actor, "submit", dossier, dossier.receiving_unit)
     return dossier
 
@@ -633,6 +635,7 @@ def accept(
         _accept(dossier, actor, now, due_at)
         _save(dossier, "state", *_CLOCK_FIELDS, *_POSITION_FIELDS)
         _event(dossier, actor=actor, action="accept", state_from=State.SUBMITTED, at=now)
+        notify_applicant(dossier, "accept")
         _audit(actor, "accept", dossier, dossier.receiving_unit, due_at=str(dossier.due_at))
     return dossier
 
@@ -732,6 +735,11 @@ def counter_receive(
                 dossier, actor=actor, action="refuse", state_from="", at=now, note=reason,
                 unit=unit,
             )  # fmt: skip
+        notify_applicant(
+            dossier,
+            {"accept": "accept", "supplement": "request_supplement", "refuse": "refuse"}[outcome],
+            items or reason,
+        )
         _audit(actor, "counter_receive", dossier, unit, outcome=outcome, channel=channel)
     return dossier
 
@@ -792,6 +800,7 @@ def request_supplement(
             dossier, actor=actor, action="request_supplement", state_from=state_from, at=now,
             note=items, step=dossier.current_step,
         )  # fmt: skip
+        notify_applicant(dossier, "request_supplement", items)
         _audit(actor, "request_supplement", dossier, dossier.receiving_unit)
     return dossier
 
@@ -861,6 +870,7 @@ def request_payment(
             dossier, actor=actor, action="request_payment", state_from=State.PROCESSING, at=now,
             note=note, step=dossier.current_step,
         )  # fmt: skip
+        notify_applicant(dossier, "request_payment")
         _audit(actor, "request_payment", dossier, dossier.receiving_unit, amount_vnd=amount_vnd)
     return dossier
 
@@ -930,6 +940,7 @@ def extend(
         dossier.extension_count += 1
         _save(dossier, "due_at", "extension_count")
         _event(dossier, actor=actor, action="extend", state_from=dossier.state, at=now, note=reason)
+        notify_applicant(dossier, "extend", reason)
         _audit(actor, "extend", dossier, dossier.receiving_unit, due_at=[str(old), str(new_due_at)])
     return dossier
 
@@ -1073,6 +1084,8 @@ def forward(
             dossier, actor=actor, action="forward", state_from=state_from, at=now, note=note,
             public=dossier.state != state_from, step=step, unit=step.unit,
         )  # fmt: skip
+        if dossier.state == State.RESULT_READY:
+            notify_applicant(dossier, "result_ready")
         _audit(
             actor, "forward", dossier, step.unit, step=step.position,
             to=following.position if following else None,
@@ -1168,6 +1181,7 @@ def _close(
         )
         _save(dossier, "state", "closed_at", "paused_at", "paused_remaining_us")
         _event(dossier, actor=actor, action=action, state_from=state_from, at=now, note=reason)
+        notify_applicant(dossier, action, reason)
         _audit(actor, action, dossier, dossier.receiving_unit)
     return dossier
 
@@ -1248,6 +1262,7 @@ def deliver(
             "timing",
         )  # fmt: skip
         _event(dossier, actor=actor, action="deliver", state_from=State.RESULT_READY, at=now)
+        notify_applicant(dossier, "deliver")
         _audit(actor, "deliver", dossier, dossier.receiving_unit, timing=dossier.timing)
     return dossier
 
