@@ -152,11 +152,18 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+from celery.schedules import crontab  # noqa: E402
+
 CELERY_BEAT_SCHEDULE = {
     # The outbox sweeper: retries that are due, and messages whose worker died mid-way.
     "notifications-retry-due": {
         "task": "egov.notifications.tasks.retry_due_notifications",
         "schedule": 60.0,
+    },
+    # Catalogue versions dated today take effect (and rescissions), just after midnight.
+    "procedures-versions-take-effect": {
+        "task": "egov.procedures.tasks.versions_take_effect",
+        "schedule": crontab(hour=0, minute=5),
     },
 }
 

@@ -401,6 +401,23 @@ def refresh_current(
     return len(changed)
 
 
+@transaction.atomic
+def versions_take_effect(*, today: date | None = None) -> int:
+    """The daily job: versions dated today become the ones in force (and rescissions take
+    effect). One audit event names the procedures whose version changed."""
+    before = dict(Procedure.objects.values_list("pk", "current_id"))
+    changed = refresh_current(today=today)
+    if changed:
+        after = Procedure.objects.filter(pk__in=before).values_list("pk", "code", "current_id")
+        codes = sorted(code for pk, code, current in after if before.get(pk) != current)
+        audit_record(
+            actor=None,
+            action="procedures.versions_take_effect",
+            summary={"changed": changed, "codes": codes[:500], "today": str(today or "")},
+        )
+    return changed
+
+
 def latest_version(procedure: Procedure) -> ProcedureVersion | None:
     versions = list(procedure.versions.all().only("pk", "effective_from"))
     if not versions:

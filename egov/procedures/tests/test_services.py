@@ -170,3 +170,32 @@ def test_admin_lists_and_shows_the_catalogue_to_system_admins_only(
     assert client.get("/admin/procedures/procedure/").status_code == 403
     assert client.get(f"/admin/procedures/procedure/{p.pk}/change/").status_code in (403, 404)
     assert "procedures/procedure" not in client.get("/admin/").content.decode()
+
+
+def test_daily_job_puts_a_dated_version_in_force_and_audits_it(db):
+    from datetime import date, timedelta
+
+    from egov.audit.models import AuditEvent
+    from egov.procedures import tasks
+    from egov.procedures.services import procedure_amend, versions_take_effect
+    from egov.procedures.tests.test_templates_data import make_procedure, real
+
+    procedure = make_procedure("1.004837")
+    first = procedure.current
+    record = {
+        **real("1.004837"),
+        "name": "Thủ tục đăng ký giám hộ (bản mới)",
+        "decision_no": "1/QĐ-THU",
+    }
+    later = date.today() + timedelta(days=3)
+    procedure_amend(actor=None, data=record, effective_from=later)
+    procedure.refresh_from_db()
+    assert procedure.current == first  # not yet in force
+    tasks.versions_take_effect.delay()  # eager in the embedded default: today, nothing changes
+    assert versions_take_effect(today=later - timedelta(days=1)) == 0
+    assert not AuditEvent.objects.filter(action="procedures.versions_take_effect").exists()
+    assert versions_take_effect(today=later) == 1
+    procedure.refresh_from_db()
+    assert procedure.current.name == "Thủ tục đăng ký giám hộ (bản mới)"
+    event = AuditEvent.objects.get(action="procedures.versions_take_effect")
+    assert event.summary["codes"] == ["1.004837"]

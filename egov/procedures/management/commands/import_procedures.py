@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from egov.core.errors import DomainError
 from egov.procedures.importers.national import default_data_path, import_file
-from egov.procedures.services import refresh_current
+from egov.procedures.services import versions_take_effect
 
 
 class Command(BaseCommand):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         if options["refresh_only"]:
-            n = refresh_current()
+            n = versions_take_effect()
             self.stdout.write(self.style.SUCCESS(f"Đã cập nhật phiên bản hiệu lực: {n} thủ tục."))
             return
         path = options["path"] or str(default_data_path())
