@@ -284,6 +284,14 @@ def load_demo_dossiers() -> int:
     return Dossier.objects.count()
 
 
+def load_demo_forms():
+    """The real form templates of the demo's commune procedures that are available in the forms
+    directory (egov.demo.forms says which form goes with which component)."""
+    from egov.demo.forms import attach_demo_forms
+
+    return attach_demo_forms()
+
+
 @transaction.atomic
 def load_demo(*, stdout=None) -> dict[str, int]:
     _require_debug()
@@ -295,10 +303,14 @@ def load_demo(*, stdout=None) -> dict[str, int]:
     load_accounts(province, agencies)
     procedures = load_catalogue()
     load_demo_templates()
+    forms = load_demo_forms()
     dossiers = load_demo_dossiers()
     return {
         "dossiers": dossiers,
         "units": Unit.objects.count(),
         "users": User.objects.count(),
         "procedures": procedures,
+        "forms": len(forms.attached) + len(forms.kept),
+        "forms_missing": len(forms.missing),
+        "forms_refused": len(forms.refused),
     }

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from egov.portal.views import catalogue, dossiers, home
+from egov.portal.views import catalogue, dossiers, forms, home
 
 app_name = "portal"
 
@@ -27,4 +27,9 @@ urlpatterns = [
     path("ho-so/<int:pk>/tep/<int:file_id>/xoa/", dossiers.remove_file, name="dossier-file-remove"),
     path("ho-so/<int:pk>/<slug:action>/", dossiers.act, name="dossier-act"),
     path("tra-cuu-ho-so/", dossiers.lookup, name="dossier-lookup"),
+    re_path(
+        r"^thu-tuc/(?P<code>[0-9]\.[0-9]{6})/mau/(?P<component_id>[0-9]{1,12})/$",
+        forms.component_template_download,
+        name="component-template",
+    ),
 ]

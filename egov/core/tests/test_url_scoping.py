@@ -43,6 +43,7 @@ PUBLIC = {
     "portal:procedure-search": "public catalogue",
     "portal:procedure-detail": "public catalogue",
     "portal:dossier-start": "where a procedure is offered online (public); drafts are the user's own",
+    "portal:component-template": "public catalogue (form of a procedure in force)",
     "sitemap": "public catalogue (sitemap.xml)",
     "robots-txt": "public catalogue (robots.txt)",
     "accounts:login": "login form",

@@ -9,6 +9,7 @@ from egov.accounts import policy
 from egov.accounts.models import Role, RoleGrant, User
 from egov.audit.models import AuditEvent
 from egov.demo import services
+from egov.demo.forms import DEMO_FORMS
 from egov.procedures.models import Procedure, ProcedureVersion
 from egov.procedures.tests.data import SAMPLE, sample_records
 from egov.units.models import Unit, UnitKind, UnitSuccession
@@ -23,14 +24,17 @@ def test_refuses_when_debug_is_off(db, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_loads_thanh_hoa_with_history_and_every_role_once(settings, capsys, monkeypatch):
+def test_loads_thanh_hoa_with_history_and_every_role_once(settings, capsys, monkeypatch, tmp_path):
     settings.DEBUG = True
     # a small real extract of the catalogue (the full file is imported in the procedures tests)
     monkeypatch.setenv("EGOV_TTHC_DATA", str(SAMPLE))
+    # no form files: every listed form is reported as missing, none is made up
+    monkeypatch.setenv("EGOV_DEMO_FORMS_DIR", str(tmp_path))
     call_command("load_demo")
     out = capsys.readouterr().out
     assert services.DEMO_PASSWORD in out
     assert "Xã Lưu Vệ" in out
+    assert f"0 thành phần hồ sơ có mẫu; {len(DEMO_FORMS)} mẫu chưa có tệp" in out
 
     province = Unit.objects.get(code="38", valid_to__isnull=True)
     assert province.name == "Tỉnh Thanh Hóa"

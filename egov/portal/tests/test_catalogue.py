@@ -126,7 +126,9 @@ def test_detail_shows_every_section(client, catalogue):
     for case in {c["case"] for c in record["components"] if "case" in c}:
         assert f"<h3>{case}</h3>" in html
     assert "download>Tải mẫu" in html
-    assert "/media/procedures/forms/to-khai" in html
+    component = catalogue[code].current.components.get(position=0)
+    download = reverse("portal:component-template", args=[code, component.pk])
+    assert f'href="{download}" download>' in html
     # Fees as free text with the visible caveat; no structured time so no date, only text.
     assert "Mức lệ phí cụ thể do Hội đồng nhân dân" in html
     assert "Lưu ý về dữ liệu" in html

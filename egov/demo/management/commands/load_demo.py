@@ -24,6 +24,11 @@ class Command(BaseCommand):
                 f"{counts.get('dossiers', 0)} hồ sơ."
             )
         )
+        self.stdout.write(
+            f"Mẫu đơn, tờ khai / form templates: {counts.get('forms', 0)} thành phần hồ sơ có mẫu; "
+            f"{counts.get('forms_missing', 0)} mẫu chưa có tệp, "
+            f"{counts.get('forms_refused', 0)} tệp bị từ chối."
+        )
         if not options["quiet_accounts"]:
             self.stdout.write(accounts_table())
 
