@@ -7,28 +7,26 @@ search is `egov.procedures.selectors.search_hits`, due dates are `egov.workcalen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, prefetch_related_objects
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from egov.core import vntext
 from egov.core.errors import ValidationFailed
 from egov.portal.catalogue import AUDIENCES, LIFE_EVENTS, LIFE_EVENTS_BY_SLUG, audience_q
+from egov.portal.version_fragments import version_page
 from egov.procedures.models import (
-    Assignment,
     Channel,
-    Component,
     Field,
-    LegalBasis,
     Level,
     Method,
+    OnlineLevel,
     Procedure,
     ProcedureVersion,
     TimeUnit,
@@ -42,16 +40,6 @@ PAGE_SIZE = 20
 MAX_QUERY_CHARS = 200
 MAX_PAGE = 10_000
 PORTAL_LEVELS = (Level.PROVINCE, Level.COMMUNE)
-
-# Data caveats (ProcedureVersion.flags) shown next to the text they concern.
-FLAG_NOTES = {
-    "time_without_unit": _(
-        "Thời hạn giải quyết được công bố không kèm đơn vị: xem nguyên văn, hệ thống không tự "
-        "suy đoán."
-    ),
-    "fees_free_text": _("Phí, lệ phí được công bố dưới dạng văn bản: xem nguyên văn."),
-    "added_by_hand": _("Thủ tục được bổ sung thủ công từ văn bản công bố."),
-}
 
 _AMOUNT_UNITS = {
     TimeUnit.WORKING_DAY: AmountUnit.WORKING_DAY,
@@ -177,24 +165,19 @@ def procedure_search(request: HttpRequest) -> HttpResponse:
 
 
 @dataclass(frozen=True)
-class ComponentGroup:
-    case: str
-    components: list[Component]
-
-
-@dataclass(frozen=True)
 class Estimate:
     method: Method
     due_at: datetime
 
 
-def _component_groups(components: list[Component]) -> list[ComponentGroup]:
-    groups: list[ComponentGroup] = []
-    for component in components:
-        if not groups or groups[-1].case != component.case:
-            groups.append(ComponentGroup(component.case, []))
-        groups[-1].components.append(component)
-    return groups
+@dataclass(frozen=True)
+class AssignmentRow:
+    """A unit handling the procedure, as the page shows it."""
+
+    unit_name: str
+    online_level_label: str
+    channel_labels: list[str]
+    cutoff: time | None
 
 
 def _estimate(methods: list[Method]) -> Estimate | None:
@@ -215,53 +198,49 @@ def _estimate(methods: list[Method]) -> Estimate | None:
     return Estimate(method, timezone.localtime(due.due_at))
 
 
-def _meta_description(version: ProcedureVersion) -> str:
-    text = vntext.clean(f"{version.name}. {version.result}" if version.result else version.name)
-    return text[:155]
-
-
 def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
-    procedure = (
-        Procedure.objects.select_related("current", "current__field")
-        .filter(code=code)
-        .only("id", "code", "current")
-        .first()
+    # One query: the version in force and the units handling the procedure (what changes without
+    # a new version). The version's own sections come from `version_fragments` (cached).
+    rows = list(
+        Procedure.objects.filter(code=code)
+        .values_list(
+            "id",
+            "current_id",
+            "current__action",
+            "current__created_at",
+            "assignments__id",
+            "assignments__unit__name",
+            "assignments__online_level",
+            "assignments__channels",
+            "assignments__cutoff",
+        )
+        .order_by("assignments__unit__name")
     )
-    if procedure is None:
+    if not rows:
         raise Http404
-    version = procedure.current
-    if version is None or version.action == VersionAction.RESCINDED:
+    procedure_id, version_id, action, created_at = rows[0][:4]
+    procedure = Procedure(pk=procedure_id, code=code, current_id=version_id)
+    if version_id is None or action == VersionAction.RESCINDED:
         return _rescinded(request, procedure)
-    prefetch_related_objects(
-        [version],
-        Prefetch("methods", queryset=Method.objects.order_by("id")),
-        Prefetch("components", queryset=Component.objects.order_by("position", "id")),
-        Prefetch("legal_bases", queryset=LegalBasis.objects.order_by("position", "id")),
-    )
-    methods = list(version.methods.all())
-    assignments = list(
-        Assignment.objects.filter(procedure=procedure)
-        .select_related("unit")
-        .only("online_level", "full_process_eligible", "channels", "cutoff", "unit__name")
-        .order_by("unit__name")
-    )
+    page = version_page(procedure, version_id, created_at)
+    online_levels = dict(OnlineLevel.choices)
     channel_labels = dict(Channel.choices)
-    for assignment in assignments:
-        assignment.channel_labels = [channel_labels.get(c, c) for c in assignment.channels or []]
-    flags = list(version.flags or [])
+    assignments = [
+        AssignmentRow(
+            unit_name=unit_name,
+            online_level_label=online_levels.get(level, level),
+            channel_labels=[channel_labels.get(c, c) for c in channels or []],
+            cutoff=cutoff,
+        )
+        for assignment_id, unit_name, level, channels, cutoff in (row[4:] for row in rows)
+        if assignment_id is not None
+    ]
     context: dict[str, Any] = {
         "procedure": procedure,
-        "version": version,
-        "level_labels": [dict(Level.choices).get(lv, lv) for lv in version.levels or []],
-        "methods": methods,
-        "groups": _component_groups(list(version.components.all())),
-        "legal_bases": list(version.legal_bases.all()),
+        "page": page,
+        "processing_time_text": page.processing_time_text,
         "assignments": assignments,
-        "estimate": _estimate(methods),
-        "flag_notes": [FLAG_NOTES[f] for f in flags if f in FLAG_NOTES],
-        "time_flagged": "time_without_unit" in flags,
-        "fees_flagged": "fees_free_text" in flags,
-        "meta_description": _meta_description(version),
+        "estimate": _estimate(page.methods),
         "canonical": request.build_absolute_uri(request.path),
     }
     return render(request, "portal/catalogue/detail.html", context)

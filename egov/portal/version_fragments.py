@@ -1,0 +1,173 @@
+"""The parts of the procedure page that depend only on the published version, rendered once and
+kept in Django's cache (locmem in each process by default, Redis when REDIS_URL is set).
+
+Why caching them is safe: a version's content is never edited once published. The services only add
+versions (publish, amend, rescind: `egov.procedures.services`), the importers go through them and
+the admin is read-only. So the HTML of a version's sections is a function of the version, the
+language, the templates and the URL prefix, and the cache key holds all of them, plus the version's
+creation time (an id reused after a database restore, or in a rolled-back test database, is not the
+same version). What does change without a new version - which version is in force, whether it
+rescinds, the units that handle the procedure, the due date "if submitted now" - is read or computed
+on every request by the view and never cached here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db.models import Prefetch
+from django.template.defaultfilters import truncatechars
+from django.template.loader import get_template, render_to_string
+from django.urls import get_script_prefix
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from egov.core import vntext
+from egov.procedures.models import (
+    Component,
+    LegalBasis,
+    Level,
+    Method,
+    Procedure,
+    ProcedureVersion,
+)
+
+KEY_PREFIX = "egov:portal:version-page"
+TIMEOUT = 24 * 3600
+# Links to uploaded forms on a non-local storage (S3) are signed and expire (one hour by default):
+# the HTML holding them is kept for much less than that.
+SIGNED_URL_TIMEOUT = 300
+TEMPLATES = (
+    "portal/catalogue/_detail_intro.html",
+    "portal/catalogue/_detail_notes.html",
+    "portal/catalogue/_detail_body.html",
+)
+
+# Data caveats (ProcedureVersion.flags) shown next to the text they concern.
+FLAG_NOTES = {
+    "time_without_unit": _(
+        "Thời hạn giải quyết được công bố không kèm đơn vị: xem nguyên văn, hệ thống không tự "
+        "suy đoán."
+    ),
+    "fees_free_text": _("Phí, lệ phí được công bố dưới dạng văn bản: xem nguyên văn."),
+    "added_by_hand": _("Thủ tục được bổ sung thủ công từ văn bản công bố."),
+}
+
+
+@dataclass(frozen=True)
+class ComponentGroup:
+    case: str
+    components: list[Component]
+
+
+@dataclass
+class VersionPage:
+    """What the procedure page shows of one version, in one language."""
+
+    title: str
+    meta_description: str
+    intro: SafeString
+    notes: SafeString
+    body: SafeString
+    # For the due date, computed on every request.
+    methods: list[Method]
+    processing_time_text: str
+
+
+def component_groups(components: list[Component]) -> list[ComponentGroup]:
+    groups: list[ComponentGroup] = []
+    for component in components:
+        if not groups or groups[-1].case != component.case:
+            groups.append(ComponentGroup(component.case, []))
+        groups[-1].components.append(component)
+    return groups
+
+
+def meta_description(version: ProcedureVersion) -> str:
+    text = vntext.clean(f"{version.name}. {version.result}" if version.result else version.name)
+    return text[:155]
+
+
+_digest: dict[str, str] = {}
+
+
+def _templates_digest() -> str:
+    """Changes with the templates, so that a new release never serves HTML cached by the old one
+    (a Redis cache outlives deploys)."""
+    if "value" not in _digest:
+        sources = "\0".join(get_template(name).template.source for name in TEMPLATES)
+        _digest["value"] = hashlib.sha256(sources.encode()).hexdigest()[:16]
+    return _digest["value"]
+
+
+def cache_key(version_id: int, created_at: datetime) -> str:
+    raw = "|".join(
+        (str(version_id), created_at.isoformat(), get_language() or "", get_script_prefix())
+    )
+    return f"{KEY_PREFIX}:{_templates_digest()}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
+
+
+def build(procedure: Procedure, version_id: int) -> tuple[VersionPage, int]:
+    """Read the version with its methods, components and legal bases (4 queries) and render its
+    sections; (the page, how long it may be cached)."""
+    version = (
+        ProcedureVersion.objects.select_related("field")
+        .prefetch_related(
+            Prefetch("methods", queryset=Method.objects.order_by("id")),
+            Prefetch("components", queryset=Component.objects.order_by("position", "id")),
+            Prefetch("legal_bases", queryset=LegalBasis.objects.order_by("position", "id")),
+        )
+        .get(pk=version_id)
+    )
+    methods = list(version.methods.all())
+    components = list(version.components.all())
+    flags = list(version.flags or [])
+    level_names = dict(Level.choices)
+    context: dict[str, Any] = {
+        "procedure": procedure,
+        "version": version,
+        "level_labels": [level_names.get(lv, lv) for lv in version.levels or []],
+        "methods": methods,
+        "groups": component_groups(components),
+        "legal_bases": list(version.legal_bases.all()),
+        "flag_notes": [FLAG_NOTES[f] for f in flags if f in FLAG_NOTES],
+        "time_flagged": "time_without_unit" in flags,
+        "fees_flagged": "fees_free_text" in flags,
+    }
+    intro, notes, body = (render_to_string(name, context) for name in TEMPLATES)
+    title = f"{truncatechars(version.name, 90)} ({procedure.code}) — egov"
+    page = VersionPage(
+        title=title,
+        meta_description=meta_description(version),
+        intro=intro,
+        notes=notes,
+        body=body,
+        methods=methods,
+        processing_time_text=version.processing_time_text,
+    )
+    signed = any(c.template for c in components) and not isinstance(
+        default_storage, FileSystemStorage
+    )
+    return page, SIGNED_URL_TIMEOUT if signed else TIMEOUT
+
+
+def version_page(procedure: Procedure, version_id: int, created_at: datetime) -> VersionPage:
+    """The version's page parts from the cache, built and kept there on a miss."""
+    key = cache_key(version_id, created_at)
+    try:
+        page = cache.get(key)
+    except Exception:  # a cache outage must not take the page down: build it every time
+        page = None
+    if page is None:
+        page, timeout = build(procedure, version_id)
+        try:
+            cache.set(key, page, timeout)
+        except Exception:  # noqa: S110 - the page is served all the same
+            pass
+    return page
