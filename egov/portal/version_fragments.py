@@ -14,8 +14,8 @@ on every request by the view and never cached here.
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
@@ -43,6 +43,10 @@ TIMEOUT = 24 * 3600
 # Links to uploaded forms on a non-local storage (S3) are signed and expire (one hour by default):
 # the HTML holding them is kept for much less than that.
 SIGNED_URL_TIMEOUT = 300
+# The most recently shown pages are also kept in this process's memory, unpickled: a key names
+# content that never changes, so they need no invalidation, only a bound on memory (a page is
+# 10 to 50 kB).
+RECENT_SIZE = 500
 TEMPLATES = (
     "portal/catalogue/_detail_intro.html",
     "portal/catalogue/_detail_notes.html",
@@ -94,6 +98,7 @@ def meta_description(version: ProcedureVersion) -> str:
     return text[:155]
 
 
+_recent: OrderedDict[str, VersionPage] = OrderedDict()
 _digest: dict[str, str] = {}
 
 
@@ -106,10 +111,8 @@ def _templates_digest() -> str:
     return _digest["value"]
 
 
-def cache_key(version_id: int, created_at: datetime) -> str:
-    raw = "|".join(
-        (str(version_id), created_at.isoformat(), get_language() or "", get_script_prefix())
-    )
+def cache_key(version_id: int, version_stamp: str) -> str:
+    raw = "|".join((str(version_id), version_stamp, get_language() or "", get_script_prefix()))
     return f"{KEY_PREFIX}:{_templates_digest()}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
 
 
@@ -157,9 +160,14 @@ def build(procedure: Procedure, version_id: int) -> tuple[VersionPage, int]:
     return page, SIGNED_URL_TIMEOUT if signed else TIMEOUT
 
 
-def version_page(procedure: Procedure, version_id: int, created_at: datetime) -> VersionPage:
-    """The version's page parts from the cache, built and kept there on a miss."""
-    key = cache_key(version_id, created_at)
+def version_page(procedure: Procedure, version_id: int, version_stamp: str) -> VersionPage:
+    """The version's page parts: from this process's memory, else from the cache, else built (and
+    kept in both). `version_stamp` is the version's creation time (see `PageState`)."""
+    key = cache_key(version_id, version_stamp)
+    page = _recent.get(key)
+    if page is not None:
+        _recent.move_to_end(key)
+        return page
     try:
         page = cache.get(key)
     except Exception:  # a cache outage must not take the page down: build it every time
@@ -170,4 +178,12 @@ def version_page(procedure: Procedure, version_id: int, created_at: datetime) ->
             cache.set(key, page, timeout)
         except Exception:  # noqa: S110 - the page is served all the same
             pass
+    _recent[key] = page
+    while len(_recent) > RECENT_SIZE:
+        _recent.popitem(last=False)
     return page
+
+
+def forget_recent() -> None:
+    """Forget the pages kept in this process's memory (the shared cache keeps its own)."""
+    _recent.clear()

@@ -6,10 +6,13 @@ model rows with one query, in rank order.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from datetime import time
 from typing import Any
 
+from django.db import connections, router
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
@@ -29,10 +32,12 @@ MAX_LIMIT = 100
 MAX_SUGGESTIONS = 20
 
 __all__ = [
+    "PageState",
     "SearchPage",
     "Suggestion",
     "procedure_get",
     "procedure_list",
+    "procedure_page_state",
     "search_procedures",
     "suggest",
 ]
@@ -162,3 +167,88 @@ def procedure_list(
 ) -> SearchPage:
     """Browse the procedures in force, by code, optionally by field slug and level."""
     return search_procedures(query="", field=field, level=level, limit=limit, offset=offset)
+
+
+# --- the procedure page: what changes without a new version ---------------------------------------
+
+
+@dataclass(frozen=True)
+class AssignmentState:
+    unit_name: str
+    online_level: str
+    channels: list[str]
+    cutoff: time | None
+
+
+@dataclass(frozen=True)
+class PageState:
+    """Which version of a procedure is in force and which units handle it, read on every view of
+    its page. `version_stamp` (the version's creation time as the database gives it) tells a
+    version from another that reuses its id, e.g. after a database restore."""
+
+    procedure_id: int
+    version_id: int | None
+    in_force: bool
+    version_stamp: str
+    assignments: list[AssignmentState]
+
+
+_PAGE_COLUMNS = (
+    "id",
+    "current_id",
+    "current__action",
+    "current__created_at",
+    "assignments__id",
+    "assignments__unit__name",
+    "assignments__online_level",
+    "assignments__channels",
+    "assignments__cutoff",
+)
+_page_sql: dict[str, str] = {}
+
+
+def _page_state_sql(using: str) -> str:
+    """The query's SQL, compiled by the ORM once per database: compiling it costs several times
+    what running it does, and the page runs it on every view."""
+    sql = _page_sql.get(using)
+    if sql is None:
+        qs = (
+            Procedure.objects.using(using)
+            .filter(code="0.000000")
+            .values_list(*_PAGE_COLUMNS)
+            .order_by("assignments__unit__name")
+        )
+        sql, params = qs.query.get_compiler(using).as_sql()
+        if list(params) != ["0.000000"]:
+            raise RuntimeError("unexpected parameters for the page state query")
+        _page_sql[using] = sql
+    return sql
+
+
+def procedure_page_state(code: str) -> PageState | None:
+    """One query: the procedure `code`, its version in force and the units handling it (by unit
+    name); None when there is no such procedure."""
+    using = router.db_for_read(Procedure)
+    with connections[using].cursor() as cursor:
+        cursor.execute(_page_state_sql(using), [code])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    procedure_id, version_id, action, created_at = rows[0][:4]
+    assignments = [
+        AssignmentState(
+            unit_name=unit_name,
+            online_level=level,
+            channels=json.loads(channels) if isinstance(channels, str | bytes) else channels or [],
+            cutoff=time.fromisoformat(cutoff) if isinstance(cutoff, str) else cutoff,
+        )
+        for assignment_id, unit_name, level, channels, cutoff in (row[4:] for row in rows)
+        if assignment_id is not None
+    ]
+    return PageState(
+        procedure_id=procedure_id,
+        version_id=version_id,
+        in_force=version_id is not None and action != VersionAction.RESCINDED,
+        version_stamp=str(created_at),
+        assignments=assignments,
+    )

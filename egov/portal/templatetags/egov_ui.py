@@ -1,4 +1,5 @@
-"""Template tags of the shared layout (base.html): the main navigation."""
+"""Template tags of the shared layout (base.html): the main navigation, the language switch and
+`memo` (markup rendered once per process)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,26 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.contrib import admin
-from django.urls import reverse
+from django.core.signals import setting_changed
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 
 from egov.core.vntext import nfc
 
 register = template.Library()
+
+
+_urls: dict[tuple[str, str, Any], str] = {}
+
+
+def url_of(name: str) -> str:
+    """`reverse(name)` of a URL without arguments, once per process and URL prefix."""
+    key = (name, get_script_prefix(), get_urlconf())
+    url = _urls.get(key)
+    if url is None:
+        url = _urls[key] = reverse(name)
+    return url
 
 
 @register.simple_tag(takes_context=True)
@@ -23,8 +37,8 @@ def main_nav(context: template.Context) -> list[dict[str, Any]]:
     request = context.get("request")
     user = getattr(request, "user", None)
     items = [
-        (_("Trang chủ"), reverse("portal:home")),
-        (_("Thủ tục hành chính"), reverse("portal:procedure-list")),
+        (_("Trang chủ"), url_of("portal:home")),
+        (_("Thủ tục hành chính"), url_of("portal:procedure-list")),
     ]
     if user is not None and user.is_authenticated:
         if user.is_official:
@@ -35,7 +49,7 @@ def main_nav(context: template.Context) -> list[dict[str, Any]]:
         if admin.site.has_permission(request):
             items.append((_("Quản trị"), reverse("admin:index")))
     path = getattr(request, "path", "")
-    catalogue = reverse("portal:procedure-list")
+    catalogue = url_of("portal:procedure-list")
 
     def is_current(url: str) -> bool:
         return path == url or (url == catalogue and path.startswith(catalogue))
@@ -73,3 +87,53 @@ def form_file_label(component: Any) -> str:
     except OSError:
         return label
     return f"{label}, {filesizeformat(size)}" if label else str(filesizeformat(size))
+
+
+# --- memo: markup rendered once per process -----------------------------------------------------
+
+MEMO_SIZE = 2000
+_memo: dict[tuple, str] = {}
+
+
+class MemoNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, vary: list[template.base.FilterExpression]):
+        self.nodelist = nodelist
+        self.vary = vary
+
+    def render(self, context: template.Context) -> str:
+        if settings.DEBUG:  # templates may change under the development server
+            return self.nodelist.render(context)
+        # The node itself (kept alive by the cached template loader) identifies the markup.
+        key = (
+            self,
+            get_language(),
+            get_script_prefix(),
+            *(value.resolve(context) for value in self.vary),
+        )
+        html = _memo.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            if len(_memo) >= MEMO_SIZE:
+                _memo.clear()
+            _memo[key] = html
+        return html
+
+
+@register.tag
+def memo(parser: template.base.Parser, token: template.base.Token) -> MemoNode:
+    """`{% memo [value ...] %}...{% endmemo %}`: the enclosed markup is rendered once per process
+    for each language, URL prefix and set of values given, then served as it is. Only for markup
+    that depends on nothing else: no user, no request, no CSRF token, no data from the database
+    (the shared layout's links, labels and static files)."""
+    vary = [parser.compile_filter(bit) for bit in token.split_contents()[1:]]
+    nodelist = parser.parse(("endmemo",))
+    parser.delete_first_token()
+    return MemoNode(nodelist, vary)
+
+
+def _forget_memo(**kwargs: Any) -> None:
+    _memo.clear()
+    _urls.clear()
+
+
+setting_changed.connect(_forget_memo, dispatch_uid="egov-ui-memo")

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from egov.core import vntext
@@ -32,7 +33,7 @@ from egov.procedures.models import (
     TimeUnit,
     VersionAction,
 )
-from egov.procedures.selectors import search_hits
+from egov.procedures.selectors import procedure_page_state, search_hits
 from egov.workcalendar.deadlines import AmountUnit
 from egov.workcalendar.selectors import due_date_for
 
@@ -134,6 +135,28 @@ def _query_base(params: dict[str, str]) -> str:
 # --- search -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    url: str
+    code: str
+    name: str
+
+
+_CODE_PLACEHOLDER = "0.000000"
+_detail_patterns: dict[tuple[str, Any], str] = {}
+
+
+def detail_url(code: str) -> str:
+    """The procedure page's URL, reversed once per process and URL prefix (a page of results
+    would otherwise reverse it twenty times)."""
+    key = (get_script_prefix(), get_urlconf())
+    pattern = _detail_patterns.get(key)
+    if pattern is None:
+        pattern = reverse("portal:procedure-detail", kwargs={"code": _CODE_PLACEHOLDER})
+        _detail_patterns[key] = pattern
+    return pattern.replace(_CODE_PLACEHOLDER, code, 1)
+
+
 def procedure_search(request: HttpRequest) -> HttpResponse:
     query = _param(request, "q")
     number = _page_number(request)
@@ -142,7 +165,8 @@ def procedure_search(request: HttpRequest) -> HttpResponse:
     if query:
         # Index entries (code, name, field, levels): a result line needs no database row.
         found = search_hits(query=query, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
-        results, total = found.hits, found.total
+        results = [SearchResult(detail_url(hit.code), hit.code, hit.name) for hit in found.hits]
+        total = found.total
     pages = max(1, -(-total // PAGE_SIZE))
     return render(
         request,
@@ -199,41 +223,25 @@ def _estimate(methods: list[Method]) -> Estimate | None:
 
 
 def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
-    # One query: the version in force and the units handling the procedure (what changes without
-    # a new version). The version's own sections come from `version_fragments` (cached).
-    rows = list(
-        Procedure.objects.filter(code=code)
-        .values_list(
-            "id",
-            "current_id",
-            "current__action",
-            "current__created_at",
-            "assignments__id",
-            "assignments__unit__name",
-            "assignments__online_level",
-            "assignments__channels",
-            "assignments__cutoff",
-        )
-        .order_by("assignments__unit__name")
-    )
-    if not rows:
+    # What changes without a new version (which version is in force, the units handling the
+    # procedure) is read on every view, in one query; the version's own sections are cached.
+    state = procedure_page_state(code)
+    if state is None:
         raise Http404
-    procedure_id, version_id, action, created_at = rows[0][:4]
-    procedure = Procedure(pk=procedure_id, code=code, current_id=version_id)
-    if version_id is None or action == VersionAction.RESCINDED:
+    procedure = Procedure(pk=state.procedure_id, code=code, current_id=state.version_id)
+    if not state.in_force:
         return _rescinded(request, procedure)
-    page = version_page(procedure, version_id, created_at)
+    page = version_page(procedure, state.version_id, state.version_stamp)
     online_levels = dict(OnlineLevel.choices)
     channel_labels = dict(Channel.choices)
     assignments = [
         AssignmentRow(
-            unit_name=unit_name,
-            online_level_label=online_levels.get(level, level),
-            channel_labels=[channel_labels.get(c, c) for c in channels or []],
-            cutoff=cutoff,
+            unit_name=a.unit_name,
+            online_level_label=online_levels.get(a.online_level, a.online_level),
+            channel_labels=[channel_labels.get(c, c) for c in a.channels],
+            cutoff=a.cutoff,
         )
-        for assignment_id, unit_name, level, channels, cutoff in (row[4:] for row in rows)
-        if assignment_id is not None
+        for a in state.assignments
     ]
     context: dict[str, Any] = {
         "procedure": procedure,
