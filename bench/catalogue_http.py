@@ -212,9 +212,15 @@ def main() -> None:
             "procedure page": [f"/thu-tuc/{code}/" for code in codes],
         }
         results = {}
+        print(
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average before: "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+            flush=True,
+        )
         for name, paths in endpoints.items():
             wrk(base, paths, 5)
             results[name] = wrk(base, paths, args.duration)
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         hello = results["B_hello"]["rps"]
         print(
             f"{'endpoint':<16} {'req/s':>8} {'% B_hello':>9} {'p50 ms':>7} {'p95 ms':>7} "

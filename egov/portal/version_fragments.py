@@ -34,7 +34,6 @@ from egov.procedures.models import (
     LegalBasis,
     Level,
     Method,
-    Procedure,
     ProcedureVersion,
 )
 
@@ -116,7 +115,7 @@ def cache_key(version_id: int, version_stamp: str) -> str:
     return f"{KEY_PREFIX}:{_templates_digest()}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
 
 
-def build(procedure: Procedure, version_id: int) -> tuple[VersionPage, int]:
+def build(code: str, version_id: int) -> tuple[VersionPage, int]:
     """Read the version with its methods, components and legal bases (4 queries) and render its
     sections; (the page, how long it may be cached)."""
     version = (
@@ -133,7 +132,7 @@ def build(procedure: Procedure, version_id: int) -> tuple[VersionPage, int]:
     flags = list(version.flags or [])
     level_names = dict(Level.choices)
     context: dict[str, Any] = {
-        "procedure": procedure,
+        "procedure": {"code": code},
         "version": version,
         "level_labels": [level_names.get(lv, lv) for lv in version.levels or []],
         "methods": methods,
@@ -144,7 +143,7 @@ def build(procedure: Procedure, version_id: int) -> tuple[VersionPage, int]:
         "fees_flagged": "fees_free_text" in flags,
     }
     intro, notes, body = (render_to_string(name, context) for name in TEMPLATES)
-    title = f"{truncatechars(version.name, 90)} ({procedure.code}) — egov"
+    title = f"{truncatechars(version.name, 90)} ({code}) — egov"
     page = VersionPage(
         title=title,
         meta_description=meta_description(version),
@@ -160,7 +159,7 @@ def build(procedure: Procedure, version_id: int) -> tuple[VersionPage, int]:
     return page, SIGNED_URL_TIMEOUT if signed else TIMEOUT
 
 
-def version_page(procedure: Procedure, version_id: int, version_stamp: str) -> VersionPage:
+def version_page(code: str, version_id: int, version_stamp: str) -> VersionPage:
     """The version's page parts: from this process's memory, else from the cache, else built (and
     kept in both). `version_stamp` is the version's creation time (see `PageState`)."""
     key = cache_key(version_id, version_stamp)
@@ -173,7 +172,7 @@ def version_page(procedure: Procedure, version_id: int, version_stamp: str) -> V
     except Exception:  # a cache outage must not take the page down: build it every time
         page = None
     if page is None:
-        page, timeout = build(procedure, version_id)
+        page, timeout = build(code, version_id)
         try:
             cache.set(key, page, timeout)
         except Exception:  # noqa: S110 - the page is served all the same

@@ -228,10 +228,9 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     state = procedure_page_state(code)
     if state is None:
         raise Http404
-    procedure = Procedure(pk=state.procedure_id, code=code, current_id=state.version_id)
     if not state.in_force:
-        return _rescinded(request, procedure)
-    page = version_page(procedure, state.version_id, state.version_stamp)
+        return _rescinded(request, Procedure(pk=state.procedure_id, code=code))
+    page = version_page(code, state.version_id, state.version_stamp)
     online_levels = dict(OnlineLevel.choices)
     channel_labels = dict(Channel.choices)
     assignments = [
@@ -244,7 +243,6 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
         for a in state.assignments
     ]
     context: dict[str, Any] = {
-        "procedure": procedure,
         "page": page,
         "processing_time_text": page.processing_time_text,
         "assignments": assignments,
