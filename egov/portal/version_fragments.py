@@ -14,6 +14,7 @@ on every request by the view and never cached here.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -98,6 +99,7 @@ def meta_description(version: ProcedureVersion) -> str:
 
 
 _recent: OrderedDict[str, VersionPage] = OrderedDict()
+_recent_lock = threading.Lock()
 _digest: dict[str, str] = {}
 
 
@@ -165,7 +167,9 @@ def version_page(code: str, version_id: int, version_stamp: str) -> VersionPage:
     key = cache_key(version_id, version_stamp)
     page = _recent.get(key)
     if page is not None:
-        _recent.move_to_end(key)
+        with _recent_lock:
+            if key in _recent:
+                _recent.move_to_end(key)
         return page
     try:
         page = cache.get(key)
@@ -177,12 +181,14 @@ def version_page(code: str, version_id: int, version_stamp: str) -> VersionPage:
             cache.set(key, page, timeout)
         except Exception:  # noqa: S110 - the page is served all the same
             pass
-    _recent[key] = page
-    while len(_recent) > RECENT_SIZE:
-        _recent.popitem(last=False)
+    with _recent_lock:
+        _recent[key] = page
+        while len(_recent) > RECENT_SIZE:
+            _recent.popitem(last=False)
     return page
 
 
 def forget_recent() -> None:
     """Forget the pages kept in this process's memory (the shared cache keeps its own)."""
-    _recent.clear()
+    with _recent_lock:
+        _recent.clear()

@@ -1,7 +1,9 @@
 """The public procedure catalogue: browse, search and the procedure page (no login).
 
 Views hold no rules: the grouping by audience and life event is `egov.portal.catalogue`, the
-search is `egov.procedures.selectors.search_hits`, due dates are `egov.workcalendar`.
+search is `egov.procedures.selectors.search_hits`, due dates are `egov.workcalendar`. The procedure
+page renders a version's own sections once (`egov.portal.version_fragments`) and reads what changes
+without a new version on every view (`egov.procedures.selectors.procedure_page_state`).
 """
 
 from __future__ import annotations
