@@ -1,13 +1,13 @@
 """The public catalogue over HTTP with 5,000 procedures, against baselines served the same way.
 
-    .venv/bin/python bench/catalogue_http.py [--sqlite] [--duration 20] [--workers 2]
+    .venv/bin/python bench/catalogue_http.py [--sqlite] [--duration 20] [--warmup 5] [--workers 2]
 
 A scratch database (PostgreSQL `egov_bench_catalogue`, or var/bench-catalogue.sqlite3 with
 --sqlite) gets the 1,601 real procedures through the real importer, plus copies of them under
 other leading code digits (5.xxxxxx, 6.xxxxxx, 7.xxxxxx) up to 5,000 — load only, flagged
 "bench_copy", never in a real database. gunicorn serves egov with DEBUG off and persistent database
-connections; wrk (-t2 -c16) warms each endpoint for 5 s, then measures it for --duration seconds,
-rotating through many URLs with a Lua script that prints p50/p95/p99:
+connections; wrk (-t2 -c16) warms each endpoint for --warmup seconds (5), then measures it for
+--duration seconds (20), rotating through many URLs with a Lua script that prints p50/p95/p99:
 
 - B_hello: /bench/hello/ ("ok"), B_row: /bench/row/<id>/ (one unit by id), the baselines;
 - the search API /api/v1/procedures/?search=…, the rendered search page /thu-tuc/tim-kiem/?q=…,
@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 parser = argparse.ArgumentParser()
 parser.add_argument("--sqlite", action="store_true")
 parser.add_argument("--duration", type=int, default=20)
+parser.add_argument("--warmup", type=int, default=5)
 parser.add_argument("--workers", type=int, default=2)
 parser.add_argument("--size", type=int, default=5000)
 args = parser.parse_args()
@@ -218,7 +219,7 @@ def main() -> None:
             flush=True,
         )
         for name, paths in endpoints.items():
-            wrk(base, paths, 5)
+            wrk(base, paths, args.warmup)
             results[name] = wrk(base, paths, args.duration)
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         hello = results["B_hello"]["rps"]
