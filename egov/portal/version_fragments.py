@@ -1,9 +1,10 @@
 """The parts of the procedure page that depend only on the published version, rendered once and
 kept in Django's cache (locmem in each process by default, Redis when REDIS_URL is set).
 
-Why caching them is safe: a version's content is never edited once published. The services only add
-versions (publish, amend, rescind: `egov.procedures.services`), the importers go through them and
-the admin is read-only. So the HTML of a version's sections is a function of the version, the
+Why caching them is safe: a version's content is never edited once published, except its
+downloadable forms (`egov.procedures.form_templates`), which the view reads on every request and
+puts in the key. The services only add versions (publish, amend, rescind:
+`egov.procedures.services`), the importers go through them and the admin is read-only. So the HTML of a version's sections is a function of the version, the
 language, the templates and the URL prefix, and the cache key holds all of them, plus the version's
 creation time (an id reused after a database restore, or in a rolled-back test database, is not the
 same version). What does change without a new version - which version is in force, whether it
@@ -112,8 +113,10 @@ def _templates_digest() -> str:
     return _digest["value"]
 
 
-def cache_key(version_id: int, version_stamp: str) -> str:
-    raw = "|".join((str(version_id), version_stamp, get_language() or "", get_script_prefix()))
+def cache_key(version_id: int, version_stamp: str, forms: tuple = ()) -> str:
+    raw = "|".join(
+        (str(version_id), version_stamp, repr(forms), get_language() or "", get_script_prefix())
+    )
     return f"{KEY_PREFIX}:{_templates_digest()}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
 
 
@@ -161,10 +164,11 @@ def build(code: str, version_id: int) -> tuple[VersionPage, int]:
     return page, SIGNED_URL_TIMEOUT if signed else TIMEOUT
 
 
-def version_page(code: str, version_id: int, version_stamp: str) -> VersionPage:
+def version_page(code: str, version_id: int, version_stamp: str, forms: tuple = ()) -> VersionPage:
     """The version's page parts: from this process's memory, else from the cache, else built (and
-    kept in both). `version_stamp` is the version's creation time (see `PageState`)."""
-    key = cache_key(version_id, version_stamp)
+    kept in both). `version_stamp` is the version's creation time and `forms` its downloadable
+    forms as read for this request (see `PageState`): a form uploaded or replaced makes a new key."""
+    key = cache_key(version_id, version_stamp, forms)
     page = _recent.get(key)
     if page is not None:
         with _recent_lock:

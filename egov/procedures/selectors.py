@@ -191,6 +191,9 @@ class PageState:
     in_force: bool
     version_stamp: str
     assignments: list[AssignmentState]
+    # The version's downloadable forms (component id, stored file, form name): the one part of a
+    # published version that changes (a form is uploaded later, or replaced).
+    forms: tuple[tuple[Any, ...], ...] = ()
 
 
 _PAGE_COLUMNS = (
@@ -226,8 +229,9 @@ def _page_state_sql(using: str) -> str:
 
 
 def procedure_page_state(code: str) -> PageState | None:
-    """One query: the procedure `code`, its version in force and the units handling it (by unit
-    name); None when there is no such procedure."""
+    """The procedure `code`, its version in force and the units handling it (by unit name), in
+    one query, and the version's downloadable forms in a second; None when there is no such
+    procedure."""
     using = router.db_for_read(Procedure)
     with connections[using].cursor() as cursor:
         cursor.execute(_page_state_sql(using), [code])
@@ -245,10 +249,37 @@ def procedure_page_state(code: str) -> PageState | None:
         for assignment_id, unit_name, level, channels, cutoff in (row[4:] for row in rows)
         if assignment_id is not None
     ]
+    in_force = version_id is not None and action != VersionAction.RESCINDED
+    forms: tuple[tuple[Any, ...], ...] = ()
+    if in_force:
+        with connections[using].cursor() as cursor:
+            cursor.execute(_forms_sql(using), [version_id, ""])
+            forms = tuple(tuple(row) for row in cursor.fetchall())
     return PageState(
         procedure_id=procedure_id,
         version_id=version_id,
-        in_force=version_id is not None and action != VersionAction.RESCINDED,
+        in_force=in_force,
         version_stamp=str(created_at),
         assignments=assignments,
+        forms=forms,
     )
+
+
+_forms_sql_by_db: dict[str, str] = {}
+
+
+def _forms_sql(using: str) -> str:
+    sql = _forms_sql_by_db.get(using)
+    if sql is None:
+        qs = (
+            Component.objects.using(using)
+            .filter(version_id=0)
+            .exclude(template="")
+            .values_list("id", "template", "template_name")
+            .order_by("id")
+        )
+        sql, params = qs.query.get_compiler(using).as_sql()
+        if list(params) != [0, ""]:
+            raise RuntimeError("unexpected parameters for the forms query")
+        _forms_sql_by_db[using] = sql
+    return sql

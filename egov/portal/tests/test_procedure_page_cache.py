@@ -1,6 +1,6 @@
 """The procedure page keeps the rendered sections of a version in the cache: what changes without a
 new version (the version in force, a rescission, the units handling the procedure, the due date) is
-still shown at once, and a cached page costs one query."""
+still shown at once, and a cached page costs two queries."""
 
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ def test_a_version_id_reused_by_another_version_is_not_served_from_the_cache(cli
     assert version_fragments.cache_key(state.version_id, later) != first
 
 
-def test_a_cached_page_costs_one_query(
+def test_a_cached_page_costs_two_queries(
     client, catalogue, commune_a, commune_b, django_assert_num_queries
 ):
     for unit in (commune_a, commune_b):
@@ -138,14 +138,15 @@ def test_a_cached_page_costs_one_query(
     url = reverse("portal:procedure-detail", kwargs={"code": f.BIRTH_BORDER})
     cache.clear()
     version_fragments.forget_recent()
-    with django_assert_num_queries(5):  # the page, then the version and its three lists
+    # The page and the version's forms, then the version and its three lists.
+    with django_assert_num_queries(6):
         cold = client.get(url).content.decode()
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         warm = client.get(url).content.decode()
     assert without_tokens(warm) == without_tokens(cold)
     # Another process (or this one, once its memory let it go) reads it back from the cache.
     version_fragments.forget_recent()
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         from_cache = client.get(url).content.decode()
     assert without_tokens(from_cache) == without_tokens(cold)
     assert warm.count('<th scope="row">Xã ') == 2
@@ -162,3 +163,25 @@ def test_the_page_is_served_when_the_cache_fails(client, catalogue, monkeypatch)
     status, html = page(client, f.BIRTH_MOBILE)
     assert status == 200
     assert f.RECORDS[f.BIRTH_MOBILE]["name"] in html
+
+
+def test_a_form_uploaded_or_replaced_later_is_shown_at_once(client, db, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = tmp_path
+    catalogue = f.make_catalogue()
+    code = f.BIRTH_BORDER
+    component = catalogue[code].current.components.order_by("position").first()
+    assert "Tải mẫu" not in page(client, code)[1]  # cached without a form
+    component.template_name = "Mẫu số 01"
+    component.template.save("to-khai.docx", ContentFile(b"PK\x03\x04" + b"x" * 2044), save=False)
+    component.save()
+    html = page(client, code)[1]
+    assert f"/thu-tuc/{code}/mau/{component.pk}/" in html
+    assert "Mẫu số 01" in html
+    assert "2,0\xa0KB" in html or "2.0\xa0KB" in html
+    component.template_name = "Mẫu số 02"
+    component.template.save("to-khai.docx", ContentFile(b"PK\x03\x04" + b"y" * 4092), save=False)
+    component.save()
+    html = page(client, code)[1]
+    assert "Mẫu số 02" in html and "Mẫu số 01" not in html

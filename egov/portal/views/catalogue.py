@@ -232,7 +232,7 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     if not state.in_force:
         return _rescinded(request, Procedure(pk=state.procedure_id, code=code))
-    page = version_page(code, state.version_id, state.version_stamp)
+    page = version_page(code, state.version_id, state.version_stamp, state.forms)
     online_levels = dict(OnlineLevel.choices)
     channel_labels = dict(Channel.choices)
     assignments = [
