@@ -176,9 +176,19 @@ def _stylesheet() -> tuple[Any, Any]:
     return _renderer.css, _renderer.fonts
 
 
+def _keep_pillow_strict() -> None:
+    """WeasyPrint turns on Pillow's process-wide LOAD_TRUNCATED_IMAGES when imported; the
+    upload gate relies on it being off (it embeds only our own QR images here)."""
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     """Render `dossiers/forms/<template>` with the print stylesheet to PDF bytes."""
     from weasyprint import HTML
+
+    _keep_pillow_strict()
 
     with translation.override("vi"):
         html = render_to_string(f"dossiers/forms/{template}", context)

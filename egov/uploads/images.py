@@ -16,7 +16,7 @@ import zlib
 from typing import IO
 
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from egov.uploads.errors import refuse
 from egov.uploads.formats import JPEG, PNG, Kind
@@ -37,6 +37,9 @@ def check_image(stream: IO[bytes], kind: Kind) -> None:
 
 
 def _check(stream: IO[bytes], kind: Kind) -> None:
+    # Pillow's switch is process-wide and WeasyPrint turns it on when imported (the printed
+    # forms): a truncated image must still be refused here.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     stream.seek(0)
     with Image.open(stream, formats=[_PIL_FORMATS[kind]]) as image:
         width, height = image.size

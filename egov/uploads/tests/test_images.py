@@ -82,3 +82,13 @@ def test_a_png_with_a_damaged_chunk_is_refused():
 def test_a_png_signature_over_nothing_is_refused():
     data = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IEND", b"")
     assert refusal(data, "anh.png").code == "malformed"
+
+
+def test_a_truncated_jpeg_is_refused_even_after_weasyprint_was_imported():
+    import weasyprint  # noqa: F401 - it turns Pillow's LOAD_TRUNCATED_IMAGES on
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    data = image_bytes("JPEG", size=(200, 150))
+    assert refusal(data[: len(data) // 2], "anh.jpg").code == "malformed"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
