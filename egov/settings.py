@@ -9,6 +9,7 @@ turns on DEBUG so that the demo can never be mistaken for a production set-up.
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -336,6 +337,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "egov.api.problems.problem_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Public dossier lookups (code + lookup code) per client address: "<n>/<s|min|hour|day>".
+EGOV_LOOKUP_RATE = env("EGOV_LOOKUP_RATE", "20/min")
+if not re.fullmatch(r"[1-9][0-9]{0,6}/(s|sec|m|min|h|hour|d|day)", EGOV_LOOKUP_RATE):
+    raise ImproperlyConfigured("EGOV_LOOKUP_RATE must look like 20/min (n/s, n/min, n/hour, n/day)")
 SPECTACULAR_SETTINGS = {
     "TITLE": "egov API",
     "DESCRIPTION": "API v1 của nền tảng chính quyền số egov / egov platform API v1",

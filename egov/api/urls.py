@@ -7,4 +7,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("calendar/", include("egov.workcalendar.api_urls")),
     path("procedures/", include("egov.procedures.api.urls")),
+    path("", include("egov.dossiers.api.urls")),
 ]

@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from egov.accounts.models import RoleGrant, User
+from egov.accounts.models import RoleGrant, User, UserKind
 from egov.accounts.policy import Perm, has_any_scope, has_perm_on, role_scope_q, scope_q
 from egov.core import vntext
 from egov.core.errors import NotFound, ValidationFailed
@@ -29,7 +29,7 @@ from egov.dossiers.models import (
     DossierUnit,
     State,
 )
-from egov.procedures.models import StepKind
+from egov.procedures.models import Procedure, StepKind
 from egov.units.models import Unit
 from egov.workcalendar.deadlines import VN_TZ
 
@@ -67,11 +67,22 @@ def dossiers_for_staff(user: Any) -> QuerySet[Dossier]:
     return Dossier.objects.exclude(state=State.DRAFT).filter(Exists(taking_part))
 
 
-def dossier_for_staff(user: Any, pk: Any) -> Dossier:
+_MAX_ID = 2**63 - 1
+
+
+def _id(pk: Any) -> int:
+    """A row id from the outside; NotFound for anything a database id cannot be."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound(_("Không tìm thấy hồ sơ.")) from None
+    if not 1 <= pk <= _MAX_ID:
+        raise NotFound(_("Không tìm thấy hồ sơ."))
+    return pk
+
+
+def dossier_for_staff(user: Any, pk: Any) -> Dossier:
+    pk = _id(pk)
     dossier = (
         dossiers_for_staff(user)
         .select_related("procedure", "version", "receiving_unit", "current_unit", "current_step")
@@ -90,10 +101,7 @@ def dossiers_of_applicant(user: Any) -> QuerySet[Dossier]:
 
 
 def dossier_of_applicant(user: Any, pk: Any) -> Dossier:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise NotFound(_("Không tìm thấy hồ sơ.")) from None
+    pk = _id(pk)
     dossier = dossiers_of_applicant(user).filter(pk=pk).first()
     if dossier is None:
         raise NotFound(_("Không tìm thấy hồ sơ."))
@@ -317,3 +325,92 @@ def lookup(code: str, lookup_code: str) -> PublicView:
         events=events,
         can_rate=dossier.state == State.RETURNED and not hasattr(dossier, "rating"),
     )
+
+
+# --- one dossier as its applicant or an official sees it ------------------------------------------
+
+
+@dataclass(frozen=True)
+class DossierAccess:
+    dossier: Dossier
+    # True: seen as an official of a unit taking part (everything); False: as its applicant
+    # (public events only, no control slip).
+    as_staff: bool
+
+
+def _with_details(queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    return queryset.select_related(
+        "procedure",
+        "version",
+        "receiving_unit",
+        "current_unit",
+        "current_assignee",
+        "current_step__unit",
+        "rating",
+    ).prefetch_related(
+        "components",
+        "supplements",
+        "decisions",
+        "events__unit",
+        "steps__unit",
+        "steps__assignee",
+        "steps__handed_by",
+    )
+
+
+def dossier_access(user: Any, pk: Any) -> DossierAccess:
+    """A dossier the user may see: as an official of a unit taking part, or as its applicant.
+    NotFound otherwise (whether it exists is not told)."""
+    pk = _id(pk)
+    if user is not None and getattr(user, "kind", None) == UserKind.OFFICIAL:
+        dossier = _with_details(dossiers_for_staff(user)).filter(pk=pk).first()
+        if dossier is not None:
+            return DossierAccess(dossier, as_staff=True)
+    dossier = _with_details(dossiers_of_applicant(user)).filter(pk=pk).first()
+    if dossier is None:
+        raise NotFound(_("Không tìm thấy hồ sơ."))
+    return DossierAccess(dossier, as_staff=False)
+
+
+# --- what a request names --------------------------------------------------------------------------
+
+
+def reception_target(procedure_code: str, unit_id: Any) -> tuple[Procedure, Unit]:
+    """The procedure (by its national code) and the unit a dossier is lodged with."""
+    procedure = Procedure.objects.filter(code=(procedure_code or "").strip()[:20]).first()
+    if procedure is None:
+        raise ValidationFailed(_("Không có thủ tục với mã này."), field="procedure")
+    try:
+        unit_pk = int(unit_id)
+    except (TypeError, ValueError):
+        unit_pk = 0
+    unit = Unit.objects.filter(pk=unit_pk).first() if 1 <= unit_pk <= _MAX_ID else None
+    if unit is None:
+        raise ValidationFailed(_("Không có đơn vị này."), field="unit")
+    return procedure, unit
+
+
+def official_by_id(pk: Any, field: str = "assignee") -> User:
+    """An active official named by id (the services check their role on the step)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        pk = 0
+    user = (
+        User.objects.filter(pk=pk, kind=UserKind.OFFICIAL, is_active=True).first()
+        if 1 <= pk <= _MAX_ID
+        else None
+    )
+    if user is None:
+        raise ValidationFailed(_("Không có cán bộ này."), field=field)
+    return user
+
+
+def dossier_with_result(user: Any, pk: Any) -> Dossier:
+    """A dossier whose result file the user may download: its officials once the file is
+    attached, its applicant once the result was returned."""
+    access = dossier_access(user, pk)
+    dossier = access.dossier
+    if not dossier.result_file or (not access.as_staff and dossier.state != State.RETURNED):
+        raise NotFound(_("Chưa có kết quả để tải về."))
+    return dossier

@@ -115,6 +115,10 @@ OBJECT_URLS: dict[str, Callable[[World], dict[str, Any]]] = {
     "portal:dossier-file-remove": lambda w: {"pk": w.dossier_pk, "file_id": 1},
     "office:dossier-upload": lambda w: {"pk": w.dossier_pk, "target": "tep"},
     "office:dossier-print": lambda w: {"pk": w.dossier_pk, "form": "01"},
+    "dossiers_api:detail": lambda w: {"pk": w.dossier_pk},
+    "dossiers_api:action": lambda w: {"pk": w.dossier_pk, "action": "withdraw"},
+    "dossiers_api:result": lambda w: {"pk": w.dossier_pk},
+    "dossiers_api:rating": lambda w: {"pk": w.dossier_pk},
 }
 
 
@@ -335,3 +339,12 @@ def test_the_walk_covers_every_registered_admin_model(world):
             "units.UnitSuccession",
             *GLOBAL_ADMIN_MODELS,
         }, f"add a unit-A object of {model._meta.label} to the URL walk"
+
+
+def test_the_walks_dossier_is_readable_by_its_own_unit(client, settings, world, make_official):
+    """The dossier the walk points at is real: its own unit's leader reads the marker through the
+    API, so a sibling seeing it would be caught."""
+    settings.EGOV_OFFICIAL_2FA_REQUIRED = False
+    client.force_login(make_official(Role.LEADER, world.agency_a))
+    response = client.get(f"/api/v1/dossiers/{world.dossier_pk}/")
+    assert response.status_code == 200 and MARKER in response.content.decode()
