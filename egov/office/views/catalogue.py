@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 from egov.accounts.policy import Perm, get_for_user, has_any_scope, units_for_choice
 from egov.core import vntext
 from egov.core.errors import DomainError
+from egov.core.forms import clean_text
 from egov.procedures import templates_services as services
 from egov.procedures.models import (
     CODE_PATTERN,
@@ -44,13 +45,6 @@ from egov.units.models import ADMINISTRATIVE_KINDS, Unit, subtree_q
 PAGE_SIZE = 50
 MAX_QUERY_LENGTH = 200
 _CODE_RE = re.compile(CODE_PATTERN)
-
-
-def _clean_text(value: str) -> str:
-    # U+FFFD is what a body that was not valid UTF-8 decodes to.
-    if "\x00" in value or "\ufffd" in value or vntext.has_invalid_unicode(value):
-        raise forms.ValidationError(_("Nội dung chứa ký tự không hợp lệ."))
-    return vntext.clean(value)
 
 
 class UnitChoiceForm(forms.Form):
@@ -96,7 +90,7 @@ class CatalogueFilterForm(UnitChoiceForm):
     )
 
     def clean_q(self) -> str:
-        return _clean_text(self.cleaned_data.get("q") or "")
+        return clean_text(self.cleaned_data.get("q") or "")
 
 
 class BulkAssignForm(UnitChoiceForm):
@@ -302,7 +296,7 @@ class StepForm(forms.Form):
             field.widget.attrs.setdefault("aria-label", str(field.label))
 
     def clean_note(self) -> str:
-        return _clean_text(self.cleaned_data.get("note") or "")
+        return clean_text(self.cleaned_data.get("note") or "")
 
 
 StepFormSet = forms.formset_factory(

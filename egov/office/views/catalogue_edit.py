@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from egov.accounts.policy import Perm, has_perm_on
-from egov.core import vntext
 from egov.core.errors import DomainError
+from egov.core.forms import clean_lines, clean_text
 from egov.procedures import services
 from egov.procedures.models import Level, Procedure, ProcedureVersion
 
@@ -40,17 +40,6 @@ _EXTRA = (
 )
 # One paper per line: "name | originals | copies".
 _COMPONENT_LINE = re.compile(r"^(?P<name>.+?)\s*\|\s*(?P<o>\d{1,2})\s*\|\s*(?P<c>\d{1,2})\s*$")
-
-
-def _clean(value: str) -> str:
-    if "\x00" in value or "\ufffd" in value or vntext.has_invalid_unicode(value):
-        raise forms.ValidationError(_("Nội dung chứa ký tự không hợp lệ."))
-    return vntext.clean(value)
-
-
-def _clean_lines(value: str) -> str:
-    """Multi-line text: each line cleaned, empty lines dropped, line breaks kept."""
-    return "\n".join(_clean(line) for line in value.splitlines() if line.strip())
 
 
 def _area(label: Any, required: bool = False, rows: int = 3) -> forms.CharField:
@@ -107,7 +96,7 @@ class AmendForm(forms.Form):
             if isinstance(value, str):
                 multiline = key != "name" and isinstance(self.fields[key].widget, forms.Textarea)
                 try:
-                    data[key] = _clean_lines(value) if multiline else _clean(value)
+                    data[key] = clean_lines(value) if multiline else clean_text(value)
                 except forms.ValidationError as exc:
                     self.add_error(key, exc)
         components = []
@@ -161,7 +150,7 @@ class RescindForm(forms.Form):
     )
 
     def clean_rescind_decision_no(self) -> str:
-        return _clean(self.cleaned_data["rescind_decision_no"])
+        return clean_text(self.cleaned_data["rescind_decision_no"])
 
 
 def _initial(version: ProcedureVersion) -> dict[str, Any]:

@@ -23,8 +23,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from egov.accounts.models import User
 from egov.accounts.policy import Perm, has_any_scope, has_perm_on, units_for_choice
-from egov.core import vntext
 from egov.core.errors import DomainError
+from egov.core.forms import add_domain_error, clean_text
 from egov.dossiers import selectors, services
 from egov.dossiers.applicants import ApplicantData
 from egov.dossiers.models import ApplicantKind, Delivery, State, SubmissionChannel
@@ -50,12 +50,6 @@ def _require_staff(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _text(value: str) -> str:
-    if "\x00" in value or "\ufffd" in value or vntext.has_invalid_unicode(value):
-        raise forms.ValidationError(_("Nội dung chứa ký tự không hợp lệ."))
-    return vntext.clean(value)
-
-
 class QueueForm(forms.Form):
     queue = forms.ChoiceField(
         label=_lazy("Hàng đợi"), choices=list(QUEUE_LABELS.items()), required=False
@@ -69,7 +63,7 @@ class QueueForm(forms.Form):
     )  # fmt: skip
 
     def clean_q(self) -> str:
-        return _text(self.cleaned_data.get("q") or "")
+        return clean_text(self.cleaned_data.get("q") or "")
 
 
 @login_required
@@ -198,7 +192,7 @@ class ReceptionForm(forms.Form):
         for name in ("applicant_name", "applicant_address", "items", "reason", "delivery_address"):
             if data.get(name):
                 try:
-                    data[name] = _text(data[name])
+                    data[name] = clean_text(data[name])
                 except forms.ValidationError as exc:
                     self.add_error(name, exc)
         return data
@@ -252,7 +246,7 @@ def reception(request: HttpRequest) -> HttpResponse:
                 due_at=data["due_at"],
             )
         except DomainError as exc:
-            _field_error(form, exc)
+            add_domain_error(form, exc)
             message = str(exc.message)
         else:
             messages.success(
@@ -273,11 +267,6 @@ def reception(request: HttpRequest) -> HttpResponse:
             "start_query": urlencode({"unit": unit.pk, "code": procedure.code}),
         },
     )
-
-
-def _field_error(form: forms.Form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, str(exc.message))
 
 
 # --- the dossier page and its actions ---------------------------------------------------------------
@@ -319,7 +308,7 @@ class ActionForm(forms.Form):
         for name in ("note", "items", "result_number", "tracking_number"):
             if data.get(name):
                 try:
-                    data[name] = _text(data[name])
+                    data[name] = clean_text(data[name])
                 except forms.ValidationError as exc:
                     self.add_error(name, exc)
         return data
@@ -439,7 +428,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         except forms.ValidationError as exc:
             form.add_error(None, exc)
         except DomainError as exc:
-            _field_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, _("Đã cập nhật hồ sơ."))
             return redirect(reverse("office:dossier-detail", args=[pk]))
@@ -548,7 +537,7 @@ def tracking_book(request: HttpRequest) -> HttpResponse:
                 data["unit"], data["date_from"], data["date_to"], request.user
             )
         except DomainError as exc:
-            _field_error(form, exc)
+            add_domain_error(form, exc)
         else:
             return pdf_response(content, f"so-theo-doi-ho-so-{data['date_from']}.pdf")
     return render(

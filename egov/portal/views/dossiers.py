@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from egov.core import throttle, vntext
+from egov.core import throttle
 from egov.core.errors import DomainError, NotFound
+from egov.core.forms import clean_text
 from egov.dossiers import selectors, services
 from egov.dossiers.applicants import ApplicantData
 from egov.dossiers.models import ApplicantKind, Delivery, Satisfaction, State
@@ -32,20 +33,9 @@ LOOKUP_LIMIT = 20
 LOOKUP_WINDOW = 60
 
 
-def _text(value: str) -> str:
-    if "\x00" in value or "\ufffd" in value or vntext.has_invalid_unicode(value):
-        raise forms.ValidationError(_("Nội dung chứa ký tự không hợp lệ."))
-    return vntext.clean(value)
-
-
 def _applicant_only(request: HttpRequest) -> None:
     if request.user.is_official:
         raise PermissionDenied
-
-
-def _field_error(form: forms.Form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, str(exc.message))
 
 
 # --- starting online ---------------------------------------------------------------------------------
@@ -117,7 +107,7 @@ class DraftForm(forms.Form):
         for name in ("applicant_name", "applicant_address", "delivery_address"):
             if data.get(name):
                 try:
-                    data[name] = _text(data[name])
+                    data[name] = clean_text(data[name])
                 except forms.ValidationError as exc:
                     self.add_error(name, exc)
         return data
@@ -131,7 +121,7 @@ class NoteForm(forms.Form):
     )  # fmt: skip
 
     def clean_note(self) -> str:
-        return _text(self.cleaned_data.get("note") or "")
+        return clean_text(self.cleaned_data.get("note") or "")
 
 
 CRITERIA_LABELS = (
@@ -165,7 +155,7 @@ class RatingForm(forms.Form):
             )
 
     def clean_comment(self) -> str:
-        return _text(self.cleaned_data.get("comment") or "")
+        return clean_text(self.cleaned_data.get("comment") or "")
 
     def criteria(self) -> dict[str, str]:
         return {
