@@ -199,3 +199,12 @@ def test_upload_from_the_draft_page(client, world):
     row = component.files.get()
     assert client.post(f"/ho-so/{d.pk}/tep/{row.pk}/xoa/").status_code == 302
     assert component.files.count() == 0
+
+
+def test_lookup_limit_follows_egov_lookup_rate(client, world, settings):
+    cache.clear()
+    settings.EGOV_LOOKUP_RATE = "3/hour"
+    for _ in range(3):
+        assert client.get("/tra-cuu-ho-so/?ma=x&mtc=y").status_code == 404
+    assert client.get("/tra-cuu-ho-so/?ma=x&mtc=y").status_code == 429
+    cache.clear()

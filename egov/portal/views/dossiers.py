@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -28,9 +29,14 @@ from egov.dossiers.models import ApplicantKind, Delivery, Satisfaction, State
 from egov.dossiers.rights import available_actions
 from egov.procedures.models import Assignment, OnlineLevel, Procedure
 
-# Guessing codes: at most this many lookups per client and window.
-LOOKUP_LIMIT = 20
-LOOKUP_WINDOW = 60
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def lookup_rate() -> tuple[int, int]:
+    """Guessing codes: at most this many lookups per client and window (EGOV_LOOKUP_RATE, the
+    same setting as the API's lookup, e.g. "20/min")."""
+    count, period = getattr(settings, "EGOV_LOOKUP_RATE", "20/min").split("/")
+    return int(count), _PERIODS[period[0]]
 
 
 def _applicant_only(request: HttpRequest) -> None:
@@ -361,11 +367,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
     form = LookupForm(request.GET or None)
     context: dict[str, Any] = {"form": form}
     if form.is_bound:
+        limit, window = lookup_rate()
         allowed = throttle.allow(
-            "dossier-lookup",
-            throttle.client_key(request),
-            limit=LOOKUP_LIMIT,
-            window_seconds=LOOKUP_WINDOW,
+            "dossier-lookup", throttle.client_key(request), limit=limit, window_seconds=window
         )
         if not allowed:
             context["error"] = _("Bạn đã tra cứu quá nhiều lần. Hãy thử lại sau một phút.")

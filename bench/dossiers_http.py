@@ -1,0 +1,363 @@
+"""The dossier pages over HTTP on the generated database, against baselines served the same way.
+
+    .venv/bin/python bench/dossiers_generate.py [--sqlite]      # first: the dossiers
+    .venv/bin/python bench/dossiers_http.py [--sqlite] [--duration 20] [--workers 2]
+
+gunicorn (`-w 2` sync workers, DEBUG off, persistent database connections, the full middleware
+stack) serves egov on the database `dossiers_generate.py` filled; wrk (-t2 -c16) warms each
+endpoint for 5 s, then measures it for --duration seconds. Sessions are made in the database
+beforehand (the cookie is passed; officials without TOTP, as in the demo) and POSTs carry a CSRF
+cookie and the X-CSRFToken header. Endpoints, all at Xã Lưu Vệ:
+
+- B_hello /bench/hello/ ("ok") and B_row /bench/row/<id>/ (one unit by id): the baselines;
+- online submission: POST /ho-so/<pk>/submit/ by a citizen on drafts made beforehand (the form's
+  data saved, then submitted: validation, code, lookup code, history, audit), one draft per
+  request; the procedure is one whose papers are not required as files;
+- counter reception: POST /office/dossiers/tiep-nhan/?unit=&code= (a new dossier with its
+  papers, steps, appointment, history and audit) by the one-stop officer;
+- a state transition: POST /office/dossiers/<pk>/forward/ by the specialist, one fresh dossier
+  (at its appraisal step) per request;
+- lookup by code: GET /tra-cuu-ho-so/?ma=&mtc= over 1,000 dossiers (the throttle raised through
+  EGOV_LOOKUP_RATE for the run);
+- the work queue: GET /office/dossiers/ with 50 rows, filtered by state, or searched by name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import dossiers_generate as gen  # noqa: E402
+
+ROOT = gen.ROOT
+parser = argparse.ArgumentParser()
+parser.add_argument("--sqlite", action="store_true")
+parser.add_argument("--duration", type=int, default=20)
+parser.add_argument("--workers", type=int, default=2)
+parser.add_argument("--pool", type=int, default=15_000, help="drafts / fresh dossiers made")
+parser.add_argument("--only", default="", help="comma-separated endpoint names")
+args = parser.parse_args()
+
+CSRF = secrets.token_hex(16)  # 32 characters: an unmasked token the server accepts
+ENV = {**gen.bench_env(args.sqlite), "EGOV_LOOKUP_RATE": "1000000/s"}
+
+
+def session_cookie(username: str) -> str:
+    import time as t
+
+    from django.test import Client
+
+    from egov.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    session = client.session
+    session["egov_last_seen"] = int(t.time())
+    session.save()
+    return session.session_key
+
+
+def prepare() -> dict:
+    from django.core.management import call_command
+
+    gen.setup_django(args.sqlite)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from django.db import connection
+    from django.utils import timezone
+
+    from egov.demo import services as demo
+    from egov.dossiers.models import Dossier, State
+    from egov.units.models import Unit
+
+    total = Dossier.objects.count()
+    if total < 1000:
+        raise SystemExit("run bench/dossiers_generate.py first")
+    luu_ve = Unit.objects.get(code=demo.LUU_VE, valid_to__isnull=True)
+    (plan,) = gen.unit_plans([luu_ve])
+    # online without files: a procedure of Lưu Vệ whose papers are not required as files, else
+    # the drafts' papers are marked provided (as after an officer's check)
+    optional = [o for o in plan.offers if not any(c[2] or c[3] for c in o.components)]
+    online = optional[0] if optional else plan.offers[0]
+    counter = plan.offers[0]
+    g = gen.Generator([plan], now=timezone.now(), seed=int(time.time()))
+    g.citizens = gen.make_citizens(50, g.rnd)
+    citizen = g.citizens[0]
+    drafts = [g.draft(plan, online, citizen, provided=not optional) for _ in range(args.pool)]
+    fresh = [g.dossier(g.now, 1, plan=plan, offer=counter, hold=True) for _ in range(args.pool)]
+    g.flush()
+    g.finish()
+    from egov.accounts.models import User
+    from egov.procedures.models import Procedure
+
+    citizen_name = User.objects.get(pk=citizen[0]).username
+    sample = list(
+        Dossier.objects.exclude(state=State.DRAFT)
+        .order_by("?")
+        .values_list("code", "lookup_code")[:1000]
+    )
+    with connection.cursor() as c:
+        if connection.vendor == "postgresql":
+            c.execute("ANALYZE")
+    versions = dict(Dossier.objects.filter(pk__in=fresh[:5]).values_list("pk", "row_version"))
+    assert set(versions.values()) == {1}, versions
+    counter_code = Procedure.objects.get(pk=counter.procedure_id).code
+    print(
+        f"database {gen.database_url(args.sqlite).split(':')[0]}: {total:,} dossiers, "
+        f"{Dossier.objects.filter(receiving_unit=luu_ve).count():,} at Lưu Vệ; pools of "
+        f"{args.pool:,} drafts and {args.pool:,} dossiers at appraisal",
+        flush=True,
+    )
+    return {
+        "unit": luu_ve.pk,
+        "counter_code": counter_code,
+        "counter_components": [c[0] for c in counter.components],
+        "drafts": drafts,
+        "fresh": fresh,
+        "sample": sample,
+        "officer": session_cookie("motcua.luuve"),
+        "specialist": session_cookie("cv.luuve"),
+        "citizen": session_cookie(citizen_name),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# Each request is taken from a list shared by the threads (thread k takes k, k + n, ...), so that
+# a POST that consumes its dossier never sees it twice.
+LUA = """
+local requests = %(requests)s
+local method = %(method)s
+local body = %(body)s
+local threads = 0
+local counter = 0
+local headers = {
+  ["Cookie"] = %(cookie)s,
+  ["X-CSRFToken"] = %(csrf)s,
+  ["Content-Type"] = "application/x-www-form-urlencoded",
+}
+setup = function(thread)
+  thread:set("index", threads)
+  threads = threads + 1
+end
+init = function(args)
+  step = tonumber(%(threads)d)
+  i = index
+end
+request = function()
+  local path = requests[(i %% #requests) + 1]
+  i = i + step
+  return wrk.format(method, path, headers, body)
+end
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.status + summary.errors.timeout
+  io.write(string.format("RESULT %%d %%.1f %%.2f %%.2f %%.2f %%d\\n", summary.requests,
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, errors))
+end
+"""
+
+
+def lua_str(value: str) -> str:
+    return json.dumps(value)
+
+
+def wrk(base: str, spec: dict, seconds: int) -> dict[str, float]:
+    """One wrk run. An endpoint that consumes its paths (`consume`: a dossier can be submitted
+    or forwarded once) starts after the paths the runs before it used."""
+    paths = spec["paths"][spec.get("cursor", 0) :]
+    if len(paths) < 1000 and spec.get("consume"):
+        raise SystemExit("pool exhausted: raise --pool")
+    script = LUA % {
+        "requests": "{" + ", ".join(lua_str(p) for p in paths) + "}",
+        "method": lua_str(spec.get("method", "GET")),
+        "body": lua_str(spec["body"]) if spec.get("body") else "nil",
+        "cookie": lua_str(f"csrftoken={CSRF}; sessionid={spec['session']}")
+        if spec.get("session")
+        else lua_str(f"csrftoken={CSRF}"),
+        "csrf": lua_str(CSRF),
+        "threads": 2,
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", "--timeout", "10s", f"-d{seconds}s", "-s", f.name, base],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", out)
+    requests, rps, p50, p95, p99, errors = match.groups()
+    if spec.get("consume"):
+        spec["cursor"] = spec.get("cursor", 0) + int(requests) + 64  # + those still in flight
+    return {
+        "rps": float(rps),
+        "p50": float(p50),
+        "p95": float(p95),
+        "p99": float(p99),
+        "errors": int(errors),
+        "requests": int(requests),
+    }
+
+
+def check(base: str, spec: dict) -> None:
+    """One request by hand before the load, so that a wrong set-up shows as an error."""
+    request = urllib.request.Request(
+        base + spec["paths"][-1],
+        data=spec["body"].encode() if spec.get("body") else None,
+        method=spec.get("method", "GET"),
+        headers={
+            "Cookie": f"csrftoken={CSRF}; sessionid={spec.get('session', '')}",
+            "X-CSRFToken": CSRF,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *a, **k):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        status = opener.open(request, timeout=30).status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    want = spec.get("expect", 200)
+    if status != want:
+        raise SystemExit(f"{spec['paths'][-1]}: HTTP {status}, expected {want}")
+
+
+def main() -> None:
+    from urllib.parse import urlencode
+
+    data = prepare()
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "egov.wsgi",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env=ENV,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    applicant = {
+        "applicant_kind": "citizen",
+        "applicant_name": "Nguyễn Thị Ánh",
+        "applicant_id_number": "038185001234",
+        "applicant_address": "Thôn Đông, xã Lưu Vệ",
+        "applicant_phone": "0912000001",
+        "applicant_email": "",
+        "applicant_tax_code": "",
+    }
+    reception = urlencode(
+        [
+            *applicant.items(),
+            ("channel", "1"),
+            ("sets", "1"),
+            ("delivery", "counter"),
+            ("delivery_address", ""),
+            ("outcome", "accept"),
+            ("items", ""),
+            ("reason", ""),
+            ("due_at", ""),
+            *(("provided", str(pk)) for pk in data["counter_components"]),
+        ]
+    )
+    submission = urlencode([*applicant.items(), ("delivery", "electronic")])
+    lookups = [f"/tra-cuu-ho-so/?{urlencode({'ma': c, 'mtc': m})}" for c, m in data["sample"]]
+    endpoints = {
+        "B_hello": {"paths": ["/bench/hello/"]},
+        "B_row": {"paths": [f"/bench/row/{data['unit']}/"]},
+        "online submission": {
+            "paths": [f"/ho-so/{pk}/submit/" for pk in data["drafts"]],
+            "method": "POST",
+            "body": submission,
+            "session": data["citizen"],
+            "expect": 302,
+            "consume": True,
+        },
+        "counter reception": {
+            "paths": [
+                "/office/dossiers/tiep-nhan/?"
+                + urlencode({"unit": data["unit"], "code": data["counter_code"]})
+            ],
+            "method": "POST",
+            "body": reception,
+            "session": data["officer"],
+            "expect": 302,
+        },
+        "transition (forward)": {
+            "paths": [f"/office/dossiers/{pk}/forward/" for pk in data["fresh"]],
+            "method": "POST",
+            "body": "version=1&note=",
+            "session": data["specialist"],
+            "expect": 302,
+            "consume": True,
+        },
+        "lookup by code": {"paths": lookups},
+        "queue, state filter": {
+            "paths": ["/office/dossiers/?queue=all&state=returned"],
+            "session": data["officer"],
+        },
+        "queue, name search": {
+            "paths": [
+                f"/office/dossiers/?queue=all&q={q}" for q in ("nguyen", "tran+van", "le+thi")
+            ],
+            "session": data["officer"],
+        },
+    }
+    only = {n.strip() for n in args.only.split(",") if n.strip()}
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{base}/bench/hello/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        results = {}
+        for name, spec in endpoints.items():
+            if only and name not in only and not name.startswith("B_"):
+                continue
+            check(base, spec)
+            wrk(base, spec, 5)
+            results[name] = wrk(base, spec, args.duration)
+            print(f"  {name}: {results[name]}", flush=True)
+        hello = results["B_hello"]["rps"]
+        print(
+            f"{'endpoint':<22} {'req/s':>8} {'% B_hello':>9} {'p50 ms':>7} {'p95 ms':>7} "
+            f"{'p99 ms':>7} {'errors':>6}"
+        )
+        for name, r in results.items():
+            print(
+                f"{name:<22} {r['rps']:>8.0f} {100 * r['rps'] / hello:>8.0f}% {r['p50']:>7.2f} "
+                f"{r['p95']:>7.2f} {r['p99']:>7.2f} {r['errors']:>6}"
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    main()
