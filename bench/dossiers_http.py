@@ -9,7 +9,10 @@ endpoint for 5 s, then measures it for --duration seconds. Sessions are made in 
 beforehand (the cookie is passed; officials without TOTP, as in the demo) and POSTs carry a CSRF
 cookie and the X-CSRFToken header. Endpoints, all at Xã Lưu Vệ:
 
-- B_hello /bench/hello/ ("ok") and B_row /bench/row/<id>/ (one unit by id): the baselines;
+- B_hello /bench/hello/ ("ok"), B_row /bench/row/<id>/ (one unit by id) and B_pdf /bench/pdf/ (a
+  trivial one-line PDF): the baselines;
+- the receipt (form 01 with its QR code) of a received dossier, /bench/receipt/<id>/: the PDF
+  alone (the office pages do not serve it yet);
 - online submission: POST /ho-so/<pk>/submit/ by a citizen on drafts made beforehand (the form's
   data saved, then submitted: validation, code, lookup code, history, audit), one draft per
   request; the procedure is one whose papers are not required as files;
@@ -290,6 +293,10 @@ def main() -> None:
     endpoints = {
         "B_hello": {"paths": ["/bench/hello/"]},
         "B_row": {"paths": [f"/bench/row/{data['unit']}/"]},
+        "B_pdf": {"paths": ["/bench/pdf/"]},
+        "receipt PDF (form 01)": {
+            "paths": [f"/bench/receipt/{pk}/" for pk in data["fresh"][-500:]]
+        },
         "online submission": {
             "paths": [f"/ho-so/{pk}/submit/" for pk in data["drafts"]],
             "method": "POST",

@@ -1,7 +1,9 @@
 """Baseline views for the HTTP benchmarks (bench/), mounted only with EGOV_BENCH_ENDPOINTS=1.
 
 They measure what the server and the middleware cost by themselves, so that each page's figure can
-be read as a ratio: B_hello answers "ok"; B_row reads one unit by primary key.
+be read as a ratio: B_hello answers "ok"; B_row reads one unit by primary key; B_pdf renders a
+trivial one-line A4 PDF in the printed forms' font. `receipt/<id>/` renders form 01 of a dossier
+(no access check: benchmark databases only), to time the PDF alone against B_pdf.
 """
 
 from django.http import HttpResponse, JsonResponse
@@ -20,7 +22,35 @@ def row(request, pk: int):
     return JsonResponse({"id": unit.pk, "name": unit.name, "code": unit.code})
 
 
+TRIVIAL_HTML = (
+    '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><style>@page { size: A4 }'
+    ' html { font-family: "Times New Roman", "Liberation Serif", serif }</style></head>'
+    "<body><p>Hồ sơ</p></body></html>"
+)
+
+
+def pdf(request):
+    from weasyprint import HTML
+
+    from egov.dossiers import printing
+
+    data = HTML(string=TRIVIAL_HTML, url_fetcher=printing._url_fetcher()).write_pdf()
+    return HttpResponse(data, content_type="application/pdf")
+
+
+def receipt(request, pk: int):
+    from egov.dossiers import printing
+    from egov.dossiers.models import Dossier
+
+    dossier = get_object_or_404(
+        Dossier.objects.select_related("receiving_unit", "version", "procedure"), pk=pk
+    )
+    return HttpResponse(printing.receipt(dossier), content_type="application/pdf")
+
+
 urlpatterns = [
     path("hello/", hello, name="bench-hello"),
+    path("pdf/", pdf, name="bench-pdf"),
+    path("receipt/<int:pk>/", receipt, name="bench-receipt"),
     path("row/<int:pk>/", row, name="bench-row"),
 ]
