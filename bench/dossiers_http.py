@@ -307,6 +307,9 @@ def check(base: str, spec: dict) -> bool:
         status = opener.open(request, timeout=30).status
     except urllib.error.HTTPError as exc:
         status = exc.code
+    except TimeoutError:
+        print(f"  SKIPPED {spec['paths'][-1]}: no answer within 30 s", flush=True)
+        return False
     want = spec.get("expect", 200)
     if status != want:
         print(f"  SKIPPED {spec['paths'][-1]}: HTTP {status}, expected {want}", flush=True)
