@@ -87,6 +87,7 @@ def prepare() -> dict:
     if total < 1000:
         raise SystemExit("run bench/dossiers_generate.py first")
     luu_ve = Unit.objects.get(code=demo.LUU_VE, valid_to__isnull=True)
+    at_luu_ve = Dossier.objects.filter(receiving_unit=luu_ve).count()  # before the pools
     (plan,) = gen.unit_plans([luu_ve])
     # online without files: a procedure of Lưu Vệ whose papers are not required as files, else
     # the drafts' papers are marked provided (as after an officer's check)
@@ -125,7 +126,7 @@ def prepare() -> dict:
     counter_code = Procedure.objects.get(pk=counter.procedure_id).code
     print(
         f"database {gen.database_url(args.sqlite).split(':')[0]}: {total:,} dossiers, "
-        f"{Dossier.objects.filter(receiving_unit=luu_ve).count():,} at Lưu Vệ; pools of "
+        f"{at_luu_ve:,} at Lưu Vệ before the pools of "
         f"{args.pool:,} drafts and {args.pool:,} dossiers at appraisal",
         flush=True,
     )
