@@ -19,15 +19,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from wrk_common import free_port, print_table, run_wrk  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 parser = argparse.ArgumentParser()
@@ -135,12 +136,6 @@ def prepare() -> tuple[int, list[str]]:
     return unit.pk, codes
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 LUA = """
 local paths = {%s}
 local i = 0
@@ -159,25 +154,7 @@ end
 
 
 def wrk(base: str, paths: list[str], seconds: int) -> dict[str, float]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(LUA % ", ".join(json.dumps(p) for p in paths))
-        script = f.name
-    out = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", script, base],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    match = re.search(r"RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", out)
-    requests, rps, p50, p95, p99, errors = match.groups()
-    return {
-        "rps": float(rps),
-        "p50": float(p50),
-        "p95": float(p95),
-        "p99": float(p99),
-        "errors": int(errors),
-        "requests": int(requests),
-    }
+    return run_wrk(LUA % ", ".join(json.dumps(p) for p in paths), base, seconds)
 
 
 def main() -> None:
@@ -222,16 +199,7 @@ def main() -> None:
             wrk(base, paths, args.warmup)
             results[name] = wrk(base, paths, args.duration)
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        hello = results["B_hello"]["rps"]
-        print(
-            f"{'endpoint':<16} {'req/s':>8} {'% B_hello':>9} {'p50 ms':>7} {'p95 ms':>7} "
-            f"{'p99 ms':>7} {'errors':>6}"
-        )
-        for name, r in results.items():
-            print(
-                f"{name:<16} {r['rps']:>8.0f} {100 * r['rps'] / hello:>8.0f}% {r['p50']:>7.2f} "
-                f"{r['p95']:>7.2f} {r['p99']:>7.2f} {r['errors']:>6}"
-            )
+        print_table(results)
     finally:
         server.terminate()
         server.wait(timeout=10)

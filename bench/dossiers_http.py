@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import dossiers_generate as gen  # noqa: E402
+from wrk_common import free_port, print_table, run_wrk  # noqa: E402
 
 ROOT = gen.ROOT
 parser = argparse.ArgumentParser()
@@ -182,12 +181,6 @@ def multipart_parts(pdf: bytes) -> tuple[bytes, bytes]:
     return before, after
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # Each request is taken from a list shared by the threads (thread k takes k, k + n, ...), so that
 # a POST that consumes its dossier never sees it twice.
 LUA = """
@@ -260,26 +253,11 @@ def wrk(base: str, spec: dict, seconds: int) -> dict[str, float]:
         "after": lua_str(spec["parts"][1]) if spec.get("parts") else "nil",
         "content_type": lua_str(spec.get("content_type", "application/x-www-form-urlencoded")),
     }
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(script)
-    out = subprocess.run(
-        ["wrk", "-t2", "-c16", "--timeout", "10s", f"-d{seconds}s", "-s", f.name, base],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    match = re.search(r"RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", out)
-    requests, rps, p50, p95, p99, errors = match.groups()
+    result = run_wrk(script, base, seconds, "--timeout", "10s")
+    requests = result["requests"]
     if spec.get("consume"):
         spec["cursor"] = spec.get("cursor", 0) + int(requests) + 64  # + those still in flight
-    return {
-        "rps": float(rps),
-        "p50": float(p50),
-        "p95": float(p95),
-        "p99": float(p99),
-        "errors": int(errors),
-        "requests": int(requests),
-    }
+    return result
 
 
 def check(base: str, spec: dict) -> bool:
@@ -441,16 +419,7 @@ def main() -> None:
             wrk(base, spec, 5)
             results[name] = wrk(base, spec, args.duration)
             print(f"  {name}: {results[name]}", flush=True)
-        hello = results["B_hello"]["rps"]
-        print(
-            f"{'endpoint':<22} {'req/s':>8} {'% B_hello':>9} {'p50 ms':>7} {'p95 ms':>7} "
-            f"{'p99 ms':>7} {'errors':>6}"
-        )
-        for name, r in results.items():
-            print(
-                f"{name:<22} {r['rps']:>8.0f} {100 * r['rps'] / hello:>8.0f}% {r['p50']:>7.2f} "
-                f"{r['p95']:>7.2f} {r['p99']:>7.2f} {r['errors']:>6}"
-            )
+        print_table(results, width=22)
     finally:
         server.terminate()
         server.wait(timeout=60)
