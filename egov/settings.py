@@ -303,6 +303,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # The portal's public address, for links that leave the site: the QR code on the receipt (form 01).
+# Seconds an anonymous visitor's copy of a public page is served from memory before its state is
+# read again (egov.portal.page_cache). The suite reads it on every visit.
+EGOV_PUBLIC_PAGE_TTL = env_int("EGOV_PUBLIC_PAGE_TTL", 0 if TESTING else 5)
+if EGOV_PUBLIC_PAGE_TTL < 0:
+    raise ImproperlyConfigured("EGOV_PUBLIC_PAGE_TTL must be 0 or more seconds.")
 EGOV_PUBLIC_URL = env("EGOV_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 if not EGOV_PUBLIC_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured("EGOV_PUBLIC_URL must start with http:// or https://.")

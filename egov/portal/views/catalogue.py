@@ -17,11 +17,13 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from egov.core import vntext
 from egov.core.errors import ValidationFailed
+from egov.portal import page_cache
 from egov.portal.catalogue import AUDIENCES, LIFE_EVENTS, LIFE_EVENTS_BY_SLUG, audience_q
 from egov.portal.version_fragments import version_page
 from egov.procedures.models import (
@@ -225,14 +227,28 @@ def _estimate(methods: list[Method]) -> Estimate | None:
 
 
 def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
-    # What changes without a new version (which version is in force, the units handling the
-    # procedure) is read on every view, in one query; the version's own sections are cached.
+    # What changes without a new version (which version is in force, the units handling it) is
+    # read on every view in one query, the version's own sections are cached
+    # (`version_fragments`), and a visitor who is not logged in gets the whole page from this
+    # process's memory when it was checked less than EGOV_PUBLIC_PAGE_TTL seconds ago
+    # (`page_cache`).
+    key = page_cache.key_for(request, f"procedure:{code}")
+    if key is not None:
+        entry = page_cache.fresh(key)
+        if entry is not None and _due_variant(entry.extra) == entry.variant:
+            return page_cache.respond(request, entry)
     state = procedure_page_state(code)
     if state is None:
         raise Http404
     if not state.in_force:
         return _rescinded(request, Procedure(pk=state.procedure_id, code=code))
     page = version_page(code, state.version_id, state.version_stamp, state.forms)
+    estimate = _estimate(page.methods)
+    variant = estimate.due_at if estimate else None
+    if key is not None:
+        entry = page_cache.confirmed(key, state, variant)
+        if entry is not None:
+            return page_cache.respond(request, entry)
     online_levels = dict(OnlineLevel.choices)
     channel_labels = dict(Channel.choices)
     assignments = [
@@ -248,10 +264,22 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
         "page": page,
         "processing_time_text": page.processing_time_text,
         "assignments": assignments,
-        "estimate": _estimate(page.methods),
+        "estimate": estimate,
         "canonical": request.build_absolute_uri(request.path),
     }
-    return render(request, "portal/catalogue/detail.html", context)
+    if key is None:
+        return render(request, "portal/catalogue/detail.html", context)
+    # rendered once for every anonymous visitor: the token is filled in for each of them
+    context["csrf_token"] = page_cache.CSRF_MARKER
+    html = render_to_string("portal/catalogue/detail.html", context, request)
+    entry = page_cache.keep(key, html, state, variant, extra=page.methods)
+    return page_cache.respond(request, entry)
+
+
+def _due_variant(methods: list[Method]) -> datetime | None:
+    """What of the page changes with the time of the visit: the due date "if submitted now"."""
+    estimate = _estimate(methods)
+    return estimate.due_at if estimate else None
 
 
 def _rescinded(request: HttpRequest, procedure: Procedure) -> HttpResponse:
