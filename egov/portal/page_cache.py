@@ -12,8 +12,12 @@ visitors within that many seconds, in every process; logged-in users, requests w
 and requests carrying a session or messages cookie always get the page rendered afresh. 0 turns
 the time-based serving off (the state is read on every visit; only rendering is saved).
 
+The search page is kept the same way, by its query string, for as long as the search index it was
+rendered from is the one in use (`egov.procedures.search`, which rechecks the catalogue every
+second): no TTL of its own.
+
 Only process memory, not the shared cache: a hit must cost no round trip at all, and entries are
-bounded (`MAX_ENTRIES`, least recently used first out).
+bounded per kind of page (least recently used first out).
 """
 
 from __future__ import annotations
@@ -31,8 +35,6 @@ from django.middleware.csrf import get_token
 from django.urls import get_script_prefix
 from django.utils.translation import get_language
 
-# A page is 10 to 50 kB: at most about 25 MB per process.
-MAX_ENTRIES = 500
 # Stands for the CSRF token in a kept page; random per process, so no content can contain it.
 CSRF_MARKER = f"csrf-{secrets.token_hex(16)}"
 
@@ -48,60 +50,81 @@ class Entry:
     checked_at: float
 
 
-_entries: OrderedDict[tuple, Entry] = OrderedDict()
-_lock = threading.Lock()
-
-
 def ttl() -> float:
     return float(getattr(settings, "EGOV_PUBLIC_PAGE_TTL", 5))
 
 
-def key_for(request: HttpRequest, name: str) -> tuple | None:
-    """The entry's key for this request, or None when its page must be rendered for it alone."""
-    if request.method not in ("GET", "HEAD") or request.GET:
-        return None
-    cookies = request.COOKIES
-    if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
-        return None
-    return (name, get_language(), request.scheme, request.get_host(), get_script_prefix())
+class PageCache:
+    """Pages of one kind, at most `max_entries` of them (least recently used first out)."""
+
+    def __init__(self, name: str, max_entries: int) -> None:
+        self.name = name
+        self.max_entries = max_entries
+        self.entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def key_for(self, request: HttpRequest, name: str, *, query: bool = False) -> tuple | None:
+        """The entry's key for this request, or None when its page must be rendered for it
+        alone. With `query`, the query string is part of the key (the search page); without,
+        a request with one is not served from here."""
+        if request.method not in ("GET", "HEAD") or (request.GET and not query):
+            return None
+        cookies = request.COOKIES
+        if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
+            return None
+        return (
+            name,
+            request.get_full_path() if query else "",
+            get_language(),
+            request.scheme,
+            request.get_host(),
+            get_script_prefix(),
+        )
+
+    def fresh(self, key: tuple) -> Entry | None:
+        """The entry if it was checked less than TTL seconds ago. The view still compares its
+        `variant` (what it computes on every visit, such as the due date "if submitted now")."""
+        entry = self.entries.get(key)
+        if entry is None or time.monotonic() - entry.checked_at >= ttl():
+            return None
+        return entry
+
+    def confirmed(self, key: tuple, state: Any, variant: Any = None) -> Entry | None:
+        """The entry if the page's state, just read, and `variant` are still what it was
+        rendered from; it is then good for another TTL."""
+        entry = self.entries.get(key)
+        if entry is None or entry.state != state or entry.variant != variant:
+            return None
+        entry.checked_at = time.monotonic()
+        return entry
+
+    def keep(
+        self, key: tuple, html: str, state: Any, variant: Any = None, extra: Any = None
+    ) -> Entry:
+        entry = Entry(key, html, state, variant, extra, time.monotonic())
+        with self._lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+        return entry
+
+    def respond(self, request: HttpRequest, entry: Entry) -> HttpResponse:
+        with self._lock:
+            if self.entries.get(entry.key) is entry:
+                self.entries.move_to_end(entry.key)
+        return HttpResponse(entry.html.replace(CSRF_MARKER, get_token(request)))
+
+    def forget(self) -> None:
+        with self._lock:
+            self.entries.clear()
 
 
-def fresh(key: tuple) -> Entry | None:
-    """The entry if it was checked less than TTL seconds ago. The view still compares its
-    `variant` (what it computes on every visit, such as the due date "if submitted now")."""
-    entry = _entries.get(key)
-    if entry is None or time.monotonic() - entry.checked_at >= ttl():
-        return None
-    return entry
-
-
-def confirmed(key: tuple, state: Any, variant: Any) -> Entry | None:
-    """The entry if the page's state, just read, and `variant` are still what it was rendered
-    from; it is then good for another TTL."""
-    entry = _entries.get(key)
-    if entry is None or entry.state != state or entry.variant != variant:
-        return None
-    entry.checked_at = time.monotonic()
-    return entry
-
-
-def keep(key: tuple, html: str, state: Any, variant: Any, extra: Any = None) -> Entry:
-    entry = Entry(key, html, state, variant, extra, time.monotonic())
-    with _lock:
-        _entries[key] = entry
-        _entries.move_to_end(key)
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
-    return entry
-
-
-def respond(request: HttpRequest, entry: Entry) -> HttpResponse:
-    with _lock:
-        if _entries.get(entry.key) is entry:
-            _entries.move_to_end(entry.key)
-    return HttpResponse(entry.html.replace(CSRF_MARKER, get_token(request)))
+# A page is 10 to 50 kB: at most about 25 MB per process for procedures, 5 MB for searches.
+procedure_pages = PageCache("procedure", 500)
+search_pages = PageCache("search", 200)
 
 
 def forget() -> None:
-    with _lock:
-        _entries.clear()
+    for pages in (procedure_pages, search_pages):
+        pages.forget()

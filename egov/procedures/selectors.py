@@ -125,6 +125,12 @@ def search_hits(
     return HitPage([index.hits[d] for d in ranked[offset : offset + limit]], len(ranked))
 
 
+def search_index_token() -> Any:
+    """What identifies the search index in use (changes when the catalogue changed); no query
+    while the index was checked less than a second ago."""
+    return engine.get_index().token
+
+
 def suggest(prefix: str, limit: int = 8) -> list[Suggestion]:
     """Names for autocomplete as the user types (no database query once the index is built)."""
     limit = max(0, min(int(limit), MAX_SUGGESTIONS))

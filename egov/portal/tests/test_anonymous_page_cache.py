@@ -1,7 +1,7 @@
 """Visitors who are not logged in get the procedure page from the process's memory for
 EGOV_PUBLIC_PAGE_TTL seconds, each with a CSRF token of their own; after that the page's state is
 read again, and what changed is shown. Logged-in users and requests with a query string always get
-a fresh page."""
+a fresh page. The search page is kept by query string while the search index is unchanged."""
 
 from __future__ import annotations
 
@@ -91,10 +91,10 @@ def test_a_change_reaches_anonymous_visitors_once_the_ttl_has_passed(catalogue, 
 
 def test_an_unchanged_page_is_kept_after_the_check(catalogue, client, clock):
     client.get(url(f.BIRTH_MOBILE))
-    kept = next(iter(page_cache._entries.values()))
+    kept = next(iter(page_cache.procedure_pages.entries.values()))
     clock[0] += 61
     client.get(url(f.BIRTH_MOBILE))  # state read again: unchanged, so the entry stays
-    assert next(iter(page_cache._entries.values())) is kept
+    assert next(iter(page_cache.procedure_pages.entries.values())) is kept
     assert kept.checked_at == clock[0]
 
 
@@ -113,22 +113,22 @@ def test_logged_in_users_and_query_strings_get_a_fresh_page(
     catalogue, client, django_assert_max_num_queries, django_user_model
 ):
     client.get(url(f.BIRTH_MOBILE))
-    assert len(page_cache._entries) == 1
-    page_cache._entries.clear()
+    assert len(page_cache.procedure_pages.entries) == 1
+    page_cache.procedure_pages.entries.clear()
     client.get(url(f.BIRTH_MOBILE) + "?utm_source=zalo")
-    assert not page_cache._entries
+    assert not page_cache.procedure_pages.entries
     user = django_user_model.objects.create_user(username="cong-dan-1", password="x" * 16)
     client.force_login(user)
     html = client.get(url(f.BIRTH_MOBILE)).content.decode()
     assert "Đăng xuất" in html
-    assert not page_cache._entries
+    assert not page_cache.procedure_pages.entries
 
 
 def test_the_number_of_kept_pages_is_bounded(catalogue, client, monkeypatch):
-    monkeypatch.setattr(page_cache, "MAX_ENTRIES", 2)
+    monkeypatch.setattr(page_cache.procedure_pages, "max_entries", 2)
     for code in (f.BIRTH_MOBILE, f.DEATH_MOBILE, f.BIRTH_BORDER):
         assert client.get(url(code)).status_code == 200
-    assert [key[0] for key in page_cache._entries] == [
+    assert [key[0] for key in page_cache.procedure_pages.entries] == [
         f"procedure:{f.DEATH_MOBILE}",
         f"procedure:{f.BIRTH_BORDER}",
     ]
@@ -138,4 +138,40 @@ def test_an_unknown_or_rescinded_procedure_is_not_kept(catalogue, client):
     assert client.get(url("9.999999")).status_code == 404
     services.procedure_rescind(actor=None, code=f.COPY_FROM_REGISTER, decision_no="1/QĐ-BAIBO")
     assert client.get(url(f.COPY_FROM_REGISTER)).status_code == 410
-    assert not page_cache._entries
+    assert not page_cache.procedure_pages.entries
+
+
+def search(client, q: str) -> str:
+    return client.get(reverse("portal:procedure-search"), {"q": q}).content.decode()
+
+
+def test_a_search_page_is_kept_while_the_index_is_unchanged(catalogue, client, monkeypatch):
+    name = f.RECORDS[f.BIRTH_MOBILE]["name"]
+    cold = search(client, "dang ky khai sinh")
+    assert name in cold
+
+    def not_searched(**kwargs):
+        raise AssertionError("a kept page is not searched again")
+
+    monkeypatch.setattr(views, "search_hits", not_searched)
+    warm = search(Client(), "dang ky khai sinh")
+    assert without_tokens(warm) == without_tokens(cold)
+    assert page_cache.CSRF_MARKER not in warm
+    monkeypatch.undo()
+    other = search(client, "khai tu")
+    assert f.RECORDS[f.DEATH_MOBILE]["name"] in other
+    assert len(page_cache.search_pages.entries) == 2
+
+
+def test_a_search_page_follows_a_catalogue_change(catalogue, client):
+    name = f.RECORDS[f.DEATH_MOBILE]["name"]
+    assert name in search(client, "dang ky khai tu")
+    services.procedure_rescind(actor=None, code=f.DEATH_MOBILE, decision_no="1/QĐ-BAIBO")
+    assert name not in search(client, "dang ky khai tu")
+
+
+def test_logged_in_users_get_their_own_search_page(catalogue, client, django_user_model):
+    user = django_user_model.objects.create_user(username="cong-dan-2", password="x" * 16)
+    client.force_login(user)
+    assert "Đăng xuất" in search(client, "khai sinh")
+    assert not page_cache.search_pages.entries

@@ -311,9 +311,11 @@ def test_list_and_search_query_counts(
     with django_assert_max_num_queries(4):
         client.get(reverse("portal:procedure-list"), {"cap": "xa", "su-kien": "sinh-con"})
 
-    # The search page reads its results from the search index: no query at all.
+    # The search page reads its results from the search index: no query at all (the index's
+    # check of the catalogue, once a second outside the suite, is the index's own).
     hits = hits_of(ProcedureVersion.objects.select_related("procedure"))
     monkeypatch.setattr(views, "search_hits", lambda **kw: HitPage(hits=hits, total=5))
+    monkeypatch.setattr(views, "search_index_token", lambda: "index-1")
     with django_assert_max_num_queries(0):
         response = client.get(reverse("portal:procedure-search"), {"q": "khai sinh"})
     assert len(codes_in(response.content.decode())) == 5

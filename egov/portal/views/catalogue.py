@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from egov.core import vntext
 from egov.core.errors import ValidationFailed
-from egov.portal import page_cache
 from egov.portal.catalogue import AUDIENCES, LIFE_EVENTS, LIFE_EVENTS_BY_SLUG, audience_q
+from egov.portal.page_cache import CSRF_MARKER, procedure_pages, search_pages
 from egov.portal.version_fragments import version_page
 from egov.procedures.models import (
     Channel,
@@ -37,7 +37,7 @@ from egov.procedures.models import (
     TimeUnit,
     VersionAction,
 )
-from egov.procedures.selectors import procedure_page_state, search_hits
+from egov.procedures.selectors import procedure_page_state, search_hits, search_index_token
 from egov.workcalendar.deadlines import AmountUnit
 from egov.workcalendar.selectors import due_date_for
 
@@ -162,6 +162,14 @@ def detail_url(code: str) -> str:
 
 
 def procedure_search(request: HttpRequest) -> HttpResponse:
+    # A visitor who is not logged in gets a page rendered for the same query string from this
+    # process's memory, as long as the search index it came from is still the one in use.
+    key = search_pages.key_for(request, "search", query=True)
+    token = search_index_token() if key is not None else None
+    if key is not None:
+        entry = search_pages.confirmed(key, token)
+        if entry is not None:
+            return search_pages.respond(request, entry)
     query = _param(request, "q")
     number = _page_number(request)
     results: list[Any] = []
@@ -172,21 +180,22 @@ def procedure_search(request: HttpRequest) -> HttpResponse:
         results = [SearchResult(detail_url(hit.code), hit.code, hit.name) for hit in found.hits]
         total = found.total
     pages = max(1, -(-total // PAGE_SIZE))
-    return render(
-        request,
-        "portal/catalogue/search.html",
-        {
-            "query": query,
-            "results": results,
-            "total": total,
-            "number": number,
-            "pages": pages,
-            "has_previous": number > 1 and total > 0,
-            "has_next": number < pages,
-            "query_base": _query_base({"q": query}),
-            "first_index": (number - 1) * PAGE_SIZE + 1,
-        },
-    )
+    context = {
+        "query": query,
+        "results": results,
+        "total": total,
+        "number": number,
+        "pages": pages,
+        "has_previous": number > 1 and total > 0,
+        "has_next": number < pages,
+        "query_base": _query_base({"q": query}),
+        "first_index": (number - 1) * PAGE_SIZE + 1,
+    }
+    if key is None:
+        return render(request, "portal/catalogue/search.html", context)
+    context["csrf_token"] = CSRF_MARKER
+    html = render_to_string("portal/catalogue/search.html", context, request)
+    return search_pages.respond(request, search_pages.keep(key, html, token))
 
 
 # --- procedure page ---------------------------------------------------------------------------
@@ -232,11 +241,11 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     # (`version_fragments`), and a visitor who is not logged in gets the whole page from this
     # process's memory when it was checked less than EGOV_PUBLIC_PAGE_TTL seconds ago
     # (`page_cache`).
-    key = page_cache.key_for(request, f"procedure:{code}")
+    key = procedure_pages.key_for(request, f"procedure:{code}")
     if key is not None:
-        entry = page_cache.fresh(key)
+        entry = procedure_pages.fresh(key)
         if entry is not None and _due_variant(entry.extra) == entry.variant:
-            return page_cache.respond(request, entry)
+            return procedure_pages.respond(request, entry)
     state = procedure_page_state(code)
     if state is None:
         raise Http404
@@ -246,9 +255,9 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     estimate = _estimate(page.methods)
     variant = estimate.due_at if estimate else None
     if key is not None:
-        entry = page_cache.confirmed(key, state, variant)
+        entry = procedure_pages.confirmed(key, state, variant)
         if entry is not None:
-            return page_cache.respond(request, entry)
+            return procedure_pages.respond(request, entry)
     online_levels = dict(OnlineLevel.choices)
     channel_labels = dict(Channel.choices)
     assignments = [
@@ -270,10 +279,10 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     if key is None:
         return render(request, "portal/catalogue/detail.html", context)
     # rendered once for every anonymous visitor: the token is filled in for each of them
-    context["csrf_token"] = page_cache.CSRF_MARKER
+    context["csrf_token"] = CSRF_MARKER
     html = render_to_string("portal/catalogue/detail.html", context, request)
-    entry = page_cache.keep(key, html, state, variant, extra=page.methods)
-    return page_cache.respond(request, entry)
+    entry = procedure_pages.keep(key, html, state, variant, extra=page.methods)
+    return procedure_pages.respond(request, entry)
 
 
 def _due_variant(methods: list[Method]) -> datetime | None:
