@@ -27,6 +27,7 @@ from egov.dossiers.models import (
     DossierEvent,
     DossierStep,
     DossierUnit,
+    Rating,
     State,
 )
 from egov.procedures.models import Procedure, StepKind
@@ -253,6 +254,26 @@ def dossier_page(user: Any, dossier: Dossier) -> dict[str, Any]:
         "decisions": list(dossier.decisions.all()),
         "actions": available_actions(user, dossier),
     }
+
+
+class CounterRating:
+    """Where a dossier stands for the counter's rating tablet."""
+
+    OPEN = "open"  # returned, not rated yet: the applicant may rate now
+    RATED = "rated"
+    NOT_RETURNED = "not_returned"
+    NOT_ALLOWED = "not_allowed"  # the user does not receive dossiers for its unit
+
+
+def counter_rating_status(user: Any, dossier: Dossier) -> str:
+    """Whether `user` may hand the counter's tablet to the applicant of `dossier` to rate it."""
+    if not has_perm_on(user, Perm.DOSSIER_RECEIVE, dossier.receiving_unit):
+        return CounterRating.NOT_ALLOWED
+    if dossier.state != State.RETURNED:
+        return CounterRating.NOT_RETURNED
+    if Rating.objects.filter(dossier=dossier).exists():
+        return CounterRating.RATED
+    return CounterRating.OPEN
 
 
 def possible_assignees(dossier: Dossier, *, next_step: bool) -> QuerySet[User]:

@@ -115,6 +115,7 @@ OBJECT_URLS: dict[str, Callable[[World], dict[str, Any]]] = {
     "portal:dossier-file-remove": lambda w: {"pk": w.dossier_pk, "file_id": 1},
     "office:dossier-upload": lambda w: {"pk": w.dossier_pk, "target": "tep"},
     "office:dossier-print": lambda w: {"pk": w.dossier_pk, "form": "01"},
+    "office:dossier-counter-rating": lambda w: {"pk": w.dossier_pk},
     "dossiers_api:detail": lambda w: {"pk": w.dossier_pk},
     "dossiers_api:action": lambda w: {"pk": w.dossier_pk, "action": "withdraw"},
     "dossiers_api:result": lambda w: {"pk": w.dossier_pk},

@@ -391,6 +391,9 @@ def _render_detail(
             }
         )
     context["action_forms"] = actions
+    context["rating_open"] = (
+        selectors.counter_rating_status(request.user, dossier) == selectors.CounterRating.OPEN
+    )
     status = 400 if failed else 200
     return render(request, "office/dossiers/detail.html", context, status=status)
 
