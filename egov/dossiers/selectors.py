@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -326,17 +326,25 @@ def lookup(code: str, lookup_code: str) -> PublicView:
     if not code or not lookup_code:
         raise not_found
     dossier = (
-        Dossier.objects.select_related("version")
-        .filter(code=code)
+        Dossier.objects.filter(code=code)
         .exclude(state=State.DRAFT)
+        .annotate(
+            procedure_name=F("version__name"),
+            rated=Exists(Rating.objects.filter(dossier=OuterRef("pk"))),
+        )
+        .only("id", "code", "lookup_code", "state", "received_at", "due_at", "returned_at")
         .first()
     )
     if dossier is None or not hmac.compare_digest(dossier.lookup_code, lookup_code):
         raise not_found
-    events = list(DossierEvent.objects.filter(dossier=dossier, public=True).order_by("at", "id"))
+    events = list(
+        DossierEvent.objects.filter(dossier_id=dossier.pk, public=True)
+        .only("id", "at", "state_to")
+        .order_by("at", "id")
+    )
     return PublicView(
         code=dossier.code,
-        procedure_name=dossier.version.name,
+        procedure_name=dossier.procedure_name,
         state=dossier.state,
         state_label=dossier.get_state_display(),
         national_status=dossier.national_status,
@@ -344,7 +352,7 @@ def lookup(code: str, lookup_code: str) -> PublicView:
         due_at=dossier.due_at,
         returned_at=dossier.returned_at,
         events=events,
-        can_rate=dossier.state == State.RETURNED and not hasattr(dossier, "rating"),
+        can_rate=dossier.state == State.RETURNED and not dossier.rated,
     )
 
 
