@@ -74,7 +74,9 @@ def component_template_set(
     component.template.save(inspected.storage_name(), inspected.file, save=False)
     component.template_name = title
     component.save(update_fields=["template", "template_name"])
-    if previous and previous != component.template.name:
+    shared = Component.objects.filter(template=previous).exclude(pk=component.pk).exists()
+    if previous and previous != component.template.name and not shared:
+        # an earlier or later version may show the same file (carried over): keep it then
         storage = component.template.storage
         transaction.on_commit(lambda: storage.delete(previous))
     audit_record(

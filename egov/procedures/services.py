@@ -49,6 +49,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -303,7 +304,34 @@ def build_version(
     return BuiltVersion(version, methods, components, bases)
 
 
+def _carry_forms_over(built: list[BuiltVersion]) -> None:
+    """A new version keeps the downloadable forms of its procedure's earlier versions, paper by
+    paper (same case and name; the latest earlier version's form wins): a decision amending a
+    procedure seldom changes its forms, and staff replace those that did change. The file is
+    shared, so replacing it on one version deletes it only when no other version uses it."""
+    procedure_ids = {b.version.procedure_id for b in built}
+    if not procedure_ids:
+        return
+    forms: dict[tuple, tuple[str, str]] = {}
+    earlier = (
+        Component.objects.filter(version__procedure_id__in=procedure_ids)
+        .exclude(template="")
+        .order_by(F("version__effective_from").asc(nulls_first=True), "version_id", "id")
+        .values_list("version__procedure_id", "case", "name", "template", "template_name")
+    )
+    for procedure_id, case, name, template, template_name in earlier:
+        forms[(procedure_id, case, name)] = (template, template_name)
+    if not forms:
+        return
+    for b in built:
+        for component in b.components:
+            kept = forms.get((b.version.procedure_id, component.case, component.name))
+            if kept and not component.template:
+                component.template, component.template_name = kept
+
+
 def _save_built(built: list[BuiltVersion]) -> None:
+    _carry_forms_over(built)
     ProcedureVersion.objects.bulk_create([b.version for b in built], batch_size=500)
     methods, components, bases = [], [], []
     for b in built:

@@ -122,3 +122,45 @@ def test_replacing_a_form_removes_the_old_file(component, django_capture_on_comm
     assert second.template.name != old_name
     assert not storage.exists(old_name)
     assert storage.exists(second.template.name)
+
+
+def test_a_new_version_keeps_the_forms_of_the_one_before(
+    component, django_capture_on_commit_callbacks
+):
+    from egov.procedures import services
+
+    first = _set(component)
+    first.refresh_from_db()
+    new_version = services.procedure_amend(actor=None, data=f.RECORDS[f.BIRTH_MOBILE])
+    carried = new_version.components.get(case=first.case, name=first.name)
+    assert (carried.template.name, carried.template_name) == (
+        first.template.name,
+        "Mẫu số 01",
+    )
+    # papers without a form stay without one
+    assert new_version.components.exclude(pk=carried.pk).filter(template="").count() == (
+        new_version.components.count() - 1
+    )
+    # replacing the form on the new version leaves the old version's file in place
+    with django_capture_on_commit_callbacks(execute=True):
+        replaced = _set(carried, filename="mau.pdf", content=PDF, name="Mẫu số 01 (mới)")
+    replaced.refresh_from_db()
+    assert replaced.template.name != first.template.name
+    assert first.template.storage.exists(first.template.name)
+    assert template_sha256(first) == hashlib.sha256(DOCX).hexdigest()
+    # and replacing the old version's form too, once no version shares it, deletes the old file
+    with django_capture_on_commit_callbacks(execute=True):
+        _set(first, filename="mau.odt", content=ODT)
+    assert not first.template.storage.exists(first.template.name)
+
+
+def test_a_changed_paper_does_not_inherit_a_form(component):
+    from egov.procedures import services
+
+    _set(component)
+    record = dict(f.RECORDS[f.BIRTH_MOBILE])
+    record["components"] = [
+        dict(c, name=c["name"] + " (sửa đổi)") for c in record.get("components", [])
+    ]
+    new_version = services.procedure_amend(actor=None, data=record)
+    assert not new_version.components.exclude(template="").exists()
