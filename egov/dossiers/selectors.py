@@ -377,7 +377,7 @@ def _with_details(queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:
         "current_step__unit",
         "rating",
     ).prefetch_related(
-        "components",
+        "components__files",
         "supplements",
         "decisions",
         "events__unit",

@@ -119,6 +119,8 @@ OBJECT_URLS: dict[str, Callable[[World], dict[str, Any]]] = {
     "dossiers_api:detail": lambda w: {"pk": w.dossier_pk},
     "dossiers_api:action": lambda w: {"pk": w.dossier_pk, "action": "withdraw"},
     "dossiers_api:result": lambda w: {"pk": w.dossier_pk},
+    "dossiers_api:component-files": lambda w: {"pk": w.dossier_pk, "component": 1},
+    "dossiers_api:file": lambda w: {"pk": w.dossier_pk, "file": 1},
     "dossiers_api:rating": lambda w: {"pk": w.dossier_pk},
 }
 

@@ -188,6 +188,12 @@ class ResultFileSerializer(VersionSerializer):
     file = serializers.FileField(help_text="Văn bản kết quả đã ký, định dạng PDF.")
 
 
+class ComponentFileSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="Bản điện tử của giấy tờ: PDF, ảnh JPEG/PNG, Word, Excel (kiểm tra theo nội dung)."
+    )
+
+
 # --- representations --------------------------------------------------------------------------------
 
 
@@ -219,7 +225,16 @@ class DossierCurrentStepSerializer(serializers.Serializer):
     step_due_at = serializers.DateTimeField(allow_null=True)
 
 
+class DossierFileSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+
+
 class DossierComponentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Id giấy tờ của hồ sơ: tải tệp lên theo id này.")
     position = serializers.IntegerField()
     component_id = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
@@ -227,6 +242,7 @@ class DossierComponentSerializer(serializers.Serializer):
     copies = serializers.IntegerField()
     provided = serializers.BooleanField()
     note = serializers.CharField()
+    files = DossierFileSerializer(many=True)
 
 
 class DossierStepSerializer(serializers.Serializer):
@@ -442,6 +458,7 @@ def detail(access: selectors.DossierAccess, user: Any) -> dict[str, Any]:
         ),
         components=[
             {
+                "id": c.pk,
                 "position": c.position,
                 "component_id": c.component_id,
                 "name": c.name,
@@ -449,6 +466,16 @@ def detail(access: selectors.DossierAccess, user: Any) -> dict[str, Any]:
                 "copies": c.copies,
                 "provided": c.provided,
                 "note": c.note,
+                "files": [
+                    {
+                        "id": f.pk,
+                        "name": f.name,
+                        "content_type": f.content_type,
+                        "size": f.size,
+                        "sha256": f.sha256,
+                    }
+                    for f in c.files.all()
+                ],
             }
             for c in d.components.all()
         ],

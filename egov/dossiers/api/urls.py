@@ -14,6 +14,12 @@ urlpatterns = [
         views.DossierActionView.as_view(),
         name="action",
     ),
+    path(
+        "dossiers/<int:pk>/components/<int:component>/files/",
+        views.DossierComponentFilesView.as_view(),
+        name="component-files",
+    ),
+    path("dossiers/<int:pk>/files/<int:file>/", views.DossierFileView.as_view(), name="file"),
     path("dossiers/<int:pk>/result/", views.DossierResultView.as_view(), name="result"),
     path("dossiers/<int:pk>/rating/", views.DossierRatingView.as_view(), name="rating"),
     path("counter-receptions/", views.CounterReceptionView.as_view(), name="counter-reception"),

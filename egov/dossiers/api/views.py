@@ -11,6 +11,9 @@ Applicants (citizens, businesses) and officials, logged in (session):
   PATCH /api/v1/dossiers/{id}/           {"version": 1, "applicant_phone": "…", …} draft only
   POST /api/v1/dossiers/{id}/actions/{action}/   {"version": 3, …}: every transition of
                                          egov.dossiers.transitions.TRANSITIONS
+  POST /api/v1/dossiers/{id}/components/{component}/files/   multipart: file (a paper's scan
+                                         or electronic copy, inspected by the upload gate; 201)
+  DELETE /api/v1/dossiers/{id}/files/{file}/   the applicant takes a file back out (draft)
   POST /api/v1/dossiers/{id}/result/     multipart: version, file (the signed result, PDF)
   GET  /api/v1/dossiers/{id}/result/     that file (officials; the applicant once returned)
   POST /api/v1/dossiers/{id}/rating/     {"overall": "satisfied", "criteria": {"1": …}}
@@ -19,7 +22,8 @@ Anyone, throttled per client address (EGOV_LOOKUP_RATE):
   GET  /api/v1/dossier-lookup/?code=…&lookup_code=…
 
 Unsafe methods carry the CSRF token (X-CSRFToken header), as every form of the site does. Files
-of the dossier's papers are uploaded on the portal and office pages, not here. Every change answers with the dossier as the actor now sees it, `row_version` included; a body
+of the dossier's papers are checked by content as on the pages (egov.uploads). Every change
+answers with the dossier as the actor now sees it, `row_version` included; a body
 whose `version` is not the dossier's current one is refused with 409 `stale_version`.
 """
 
@@ -276,6 +280,58 @@ class DossierActionView(APIView):
             TRANSITIONS.get(action[:64])  # raises NotFound "unknown_action"
             raise NotFound(_("Không có thao tác này."), code="unknown_action")
         _take(action, request.user, dossier.pk, _valid(body, request))
+        return _detail(request, pk)
+
+
+class DossierComponentFilesView(APIView):
+    @extend_schema(
+        operation_id="dossiers_component_file_upload",
+        summary="Tải lên tệp của một giấy tờ trong hồ sơ",
+        description=(
+            "Người nộp khi khai hồ sơ hoặc khi được yêu cầu bổ sung; cán bộ một cửa khi tiếp nhận "
+            "(bản quét). Tệp được kiểm tra theo nội dung (loại, dung lượng, mã độc, nội dung chủ "
+            "động); tệp bị từ chối không được lưu: 400 với mã lỗi (type_mismatch, too_large, "
+            "active_content, zip_bomb, …)."
+        ),
+        parameters=[
+            _ID,
+            OpenApiParameter(
+                "component", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id giấy tờ."
+            ),
+        ],
+        request={"multipart/form-data": s.ComponentFileSerializer},
+        responses={201: s.DossierDetailSerializer, **_ERRORS},
+    )
+    def post(self, request: Request, pk: int, component: int) -> Response:
+        dossier = selectors.dossier_access(request.user, pk).dossier
+        data = _valid(s.ComponentFileSerializer, request)
+        services.component_attach(
+            actor=request.user,
+            dossier_id=dossier.pk,
+            component_id=component,
+            upload=data["file"],
+            declared_name=data["file"].name,
+        )
+        return _detail(request, pk, status=201)
+
+
+class DossierFileView(APIView):
+    @extend_schema(
+        operation_id="dossiers_component_file_remove",
+        summary="Gỡ một tệp khỏi hồ sơ nháp",
+        description="Chỉ người nộp, khi khai hồ sơ hoặc bổ sung.",
+        parameters=[
+            _ID,
+            OpenApiParameter(
+                "file", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id tệp."
+            ),
+        ],
+        request=None,
+        responses={200: s.DossierDetailSerializer, **_ERRORS},
+    )
+    def delete(self, request: Request, pk: int, file: int) -> Response:
+        dossier = selectors.dossier_access(request.user, pk).dossier
+        services.component_file_remove(actor=request.user, dossier_id=dossier.pk, file_id=file)
         return _detail(request, pk)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import pikepdf
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -131,7 +132,19 @@ def test_the_whole_journey_through_the_api(api, world, now):
     assert names(draft) == ["submit"]
     # papers without their files cannot be submitted
     problem(api.act(draft, "submit"), 400, "component_missing")
-    DossierComponent.objects.filter(dossier_id=draft["id"]).update(provided=True)
+    # each paper's electronic copy, a real PDF through the upload gate
+    for paper in draft["components"]:
+        upload = SimpleUploadedFile(f"giay-to-{paper['position']}.pdf", RESULT_PDF)
+        draft = ok(
+            api.client.post(
+                f"{LIST}{draft['id']}/components/{paper['id']}/files/", {"file": upload}
+            ),
+            201,
+        )
+    assert all(
+        c["provided"] and c["files"][0]["content_type"] == "application/pdf"
+        for c in draft["components"]
+    )
     draft = ok(
         api.patch(
             f"{LIST}{draft['id']}/",
@@ -413,6 +426,59 @@ def test_malformed_requests_are_problems_not_500(api, world, now):
     assert problem(api.patch(url, bad), 400)["errors"][0]["field"] == "applicant_id_number"
     bad = {"version": draft["row_version"], "applicant_name": "x" * 10_000}
     problem(api.patch(url, bad), 400)
+
+
+def _with_javascript(pdf):
+    pdf.Root.OpenAction = pikepdf.Dictionary(
+        S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")
+    )
+
+
+def test_paper_files_through_the_api(api, world, now, settings):
+    settings.EGOV_VIRUS_SCAN_COMMAND = ""
+    draft = ok(
+        api.as_(world.citizen).post(LIST, {"procedure": GIAM_HO, "unit": world.commune.pk}), 201
+    )
+    paper = draft["components"][0]
+    url = f"{LIST}{draft['id']}/components/{paper['id']}/files/"
+    hostile = (
+        ("to-khai.pdf", b"MZ\x90\x00 an executable", "type_mismatch"),
+        ("to-khai.pdf", pdf_bytes(_with_javascript), "active_content"),
+        (
+            "anh.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            None,
+        ),
+        ("to-khai.pdf", b"", "validation"),
+    )
+    for name, content, code in hostile:
+        problem(api.client.post(url, {"file": SimpleUploadedFile(name, content)}), 400, code)
+    problem(api.client.post(url, {}), 400, "validation")
+    assert not DossierComponent.objects.get(pk=paper["id"]).files.exists()
+    # a paper of another dossier, or a made-up one, is refused
+    problem(
+        api.client.post(
+            f"{LIST}{draft['id']}/components/999999/files/",
+            {"file": SimpleUploadedFile("a.pdf", RESULT_PDF)},
+        ),
+        400,
+    )
+    d = ok(
+        api.client.post(url, {"file": SimpleUploadedFile("../../etc/to-khai.pdf", RESULT_PDF)}), 201
+    )
+    stored = d["components"][0]["files"][0]
+    assert stored["name"] == "to-khai.pdf" and stored["size"] == len(RESULT_PDF)
+    # nobody else uploads to it or removes from it
+    for other in (world.stranger, world.other["officer"]):
+        api.as_(other)
+        problem(api.client.post(url, {"file": SimpleUploadedFile("a.pdf", RESULT_PDF)}), 404)
+        problem(api.client.delete(f"{LIST}{draft['id']}/files/{stored['id']}/"), 404)
+    assert DossierComponent.objects.get(pk=paper["id"]).files.count() == 1
+    # the applicant takes it back out
+    api.as_(world.citizen)
+    d = ok(api.client.delete(f"{LIST}{draft['id']}/files/{stored['id']}/"))
+    assert d["components"][0]["files"] == [] and not d["components"][0]["provided"]
+    problem(api.client.delete(f"{LIST}{draft['id']}/files/{stored['id']}/"), 404)
 
 
 def test_result_file_must_be_a_real_pdf(api, world, now):
