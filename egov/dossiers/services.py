@@ -68,8 +68,15 @@ def _now(at: datetime | None) -> datetime:
     return at if at is not None else timezone.now()
 
 
-def _reason(value: str, field: str = "reason", *, required: bool = True) -> str:
-    value = vntext.clean(value or "")
+def _reason(
+    value: str, field: str = "reason", *, required: bool = True, lines: bool = False
+) -> str:
+    """User text for a reason or note, cleaned; with `lines`, one item per line (the papers a
+    supplement asks for), line breaks kept and blank lines dropped."""
+    if lines:
+        value = "\n".join(filter(None, (vntext.clean(line) for line in (value or "").splitlines())))
+    else:
+        value = vntext.clean(value or "")
     if vntext.has_invalid_unicode(value) or "\x00" in value:
         raise ValidationFailed(_("Có ký tự không hợp lệ."), field=field)
     if required and not value:
@@ -681,7 +688,7 @@ def counter_receive(
     if outcome == CounterOutcome.REFUSE:
         reason = _reason(reason)
     if outcome == CounterOutcome.SUPPLEMENT:
-        items = _reason(items, "items")
+        items = _reason(items, "items", lines=True)
         reason = _reason(reason)
     if len(components) > 200:
         raise ValidationFailed(_("Quá nhiều giấy tờ."), field="components")
@@ -784,7 +791,7 @@ def request_supplement(
 ) -> Dossier:
     """Ask the applicant for more papers (form 02). The legal clock stops until they come."""
     now = _now(at)
-    items = _reason(items, "items")
+    items = _reason(items, "items", lines=True)
     reason = _reason(reason)
     with transaction.atomic():
         dossier = _lock(dossier_id, expected_version)

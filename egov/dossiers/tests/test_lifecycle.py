@@ -185,6 +185,17 @@ def test_supplement_pauses_the_clock(world, applicant):
     assert d.first_due_at == vn(2026, 12, 3, 17)
 
 
+def test_the_papers_to_supplement_keep_one_per_line(world, applicant):
+    d = _counter(world, applicant)
+    d = services.request_supplement(
+        actor=world.staff["specialist"], dossier_id=d.pk, expected_version=d.row_version,
+        items="  Bản sao giấy khai sinh \r\n\r\n\tGiấy xác nhận  nơi cư trú\n ",
+        reason="Thiếu giấy tờ", at=vn(2026, 11, 30, 11),
+    )  # fmt: skip
+    assert d.supplements.get().items == "Bản sao giấy khai sinh\nGiấy xác nhận nơi cư trú"
+    assert d.events.order_by("-id").first().note == d.supplements.get().items
+
+
 def test_two_supplement_rounds_count_late(world, applicant):
     s = world.staff
     d = _counter(world, applicant)

@@ -161,3 +161,18 @@ def test_tracking_book_for_a_period(client, world):
     assert dossier.code in text
     login_verified(client, world.other["officer"])
     assert client.get(url).status_code == 400  # not one of the officer's units
+
+
+def test_a_supplement_asked_at_the_counter_keeps_one_paper_per_line(client, world):
+    login_verified(client, world.staff["officer"])
+    items = "Bản sao giấy khai sinh\r\n\r\n  Giấy xác nhận nơi cư trú  "
+    response = client.post(
+        _reception_url(world),
+        _reception_post(world, outcome="supplement", items=items, reason="Thiếu giấy tờ"),
+    )
+    assert response.status_code == 302
+    dossier = Dossier.objects.get()
+    assert dossier.supplements.get().items == "Bản sao giấy khai sinh\nGiấy xác nhận nơi cư trú"
+    detail = client.get(response["Location"]).content.decode()
+    assert "Bản sao giấy khai sinh<br>Giấy xác nhận nơi cư trú" in detail
+    assert "đang chờ người nộp bổ sung" in detail

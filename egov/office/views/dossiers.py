@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from egov.accounts.models import User
 from egov.accounts.policy import Perm, has_any_scope, has_perm_on, units_for_choice
 from egov.core.errors import DomainError
-from egov.core.forms import add_domain_error, clean_text
+from egov.core.forms import add_domain_error, clean_lines, clean_text
 from egov.dossiers import selectors, services
 from egov.dossiers.applicants import ApplicantData
 from egov.dossiers.models import ApplicantKind, Delivery, State, SubmissionChannel
@@ -192,7 +192,8 @@ class ReceptionForm(forms.Form):
         for name in ("applicant_name", "applicant_address", "items", "reason", "delivery_address"):
             if data.get(name):
                 try:
-                    data[name] = clean_text(data[name])
+                    clean = clean_lines if name == "items" else clean_text
+                    data[name] = clean(data[name])
                 except forms.ValidationError as exc:
                     self.add_error(name, exc)
         return data
@@ -308,7 +309,8 @@ class ActionForm(forms.Form):
         for name in ("note", "items", "result_number", "tracking_number"):
             if data.get(name):
                 try:
-                    data[name] = clean_text(data[name])
+                    clean = clean_lines if name == "items" else clean_text
+                    data[name] = clean(data[name])
                 except forms.ValidationError as exc:
                     self.add_error(name, exc)
         return data
