@@ -1,18 +1,9 @@
-"""A small fixed-window counter in the cache, for pages that must slow down guessing (the
-public dossier lookup). The API uses DRF's throttles; pages use this."""
+"""A small fixed-window counter in the cache, for what must slow down guessing (the public dossier
+lookup, page and API: egov.dossiers.lookup_limit)."""
 
 from __future__ import annotations
 
-import hashlib
-
 from django.core.cache import cache
-from django.http import HttpRequest
-
-
-def client_key(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is the client's to forge unless a trusted proxy sets it,
-    # and the deployment guide puts the proxy's address handling in the server (docs/deploy.md).
-    return hashlib.sha256(request.META.get("REMOTE_ADDR", "").encode()).hexdigest()[:32]
 
 
 def allow(scope: str, key: str, *, limit: int, window_seconds: int) -> bool:

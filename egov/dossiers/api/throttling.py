@@ -1,21 +1,21 @@
-"""Attempts at the public dossier lookup, counted per client address."""
+"""Attempts at the public dossier lookup through the API: the same counter as the lookup page
+(egov.dossiers.lookup_limit)."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from typing import Any
 
-from egov.audit.middleware import client_ip
+from rest_framework.throttling import BaseThrottle
+
+from egov.dossiers import lookup_limit
 
 
-class DossierLookupThrottle(SimpleRateThrottle):
-    """EGOV_LOOKUP_RATE lookups per client address (behind EGOV_PROXY_COUNT trusted proxies, the
-    address the outermost one saw): a lookup code has 32^6 values, guessing must stay slow."""
+class DossierLookupThrottle(BaseThrottle):
+    """EGOV_LOOKUP_RATE lookups per client address: a lookup code has 32^6 values, guessing must
+    stay slow."""
 
-    scope = "dossier_lookup"
+    def allow_request(self, request: Any, view: Any) -> bool:
+        return lookup_limit.allow(request)
 
-    def get_rate(self) -> str:
-        return settings.EGOV_LOOKUP_RATE
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or "unknown"}
+    def wait(self) -> float:
+        return float(lookup_limit.rate()[1])

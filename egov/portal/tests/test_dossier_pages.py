@@ -208,3 +208,52 @@ def test_lookup_limit_follows_egov_lookup_rate(client, world, settings):
         assert client.get("/tra-cuu-ho-so/?ma=x&mtc=y").status_code == 404
     assert client.get("/tra-cuu-ho-so/?ma=x&mtc=y").status_code == 429
     cache.clear()
+
+
+def test_the_page_and_the_api_share_one_lookup_counter(client, world, settings):
+    cache.clear()
+    settings.EGOV_LOOKUP_RATE = "3/hour"
+    assert client.get("/tra-cuu-ho-so/?ma=x&mtc=y").status_code == 404
+    api = "/api/v1/dossier-lookup/?code=x&lookup_code=y"
+    assert client.get(api).status_code == 404
+    assert client.get("/tra-cuu-ho-so/?ma=x&mtc=y").status_code == 404
+    assert client.get(api).status_code == 429
+    assert client.get("/tra-cuu-ho-so/?ma=x&mtc=y").status_code == 429
+    cache.clear()
+
+
+def test_behind_a_trusted_proxy_each_citizen_has_their_own_count(client, world, settings):
+    cache.clear()
+    settings.EGOV_LOOKUP_RATE = "2/hour"
+    settings.EGOV_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for _ in range(2):
+        assert (
+            client.get(
+                "/tra-cuu-ho-so/?ma=x&mtc=y", HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy
+            ).status_code
+            == 404
+        )
+    assert (
+        client.get(
+            "/tra-cuu-ho-so/?ma=x&mtc=y", HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy
+        ).status_code
+        == 429
+    )
+    # another citizen through the same proxy is not held back
+    assert (
+        client.get(
+            "/tra-cuu-ho-so/?ma=x&mtc=y", HTTP_X_FORWARDED_FOR="203.0.113.8", **proxy
+        ).status_code
+        == 404
+    )
+    # without a trusted proxy, a forged header changes nothing
+    settings.EGOV_PROXY_COUNT = 0
+    cache.clear()
+    for forged in ("198.51.100.1", "198.51.100.2"):
+        client.get("/tra-cuu-ho-so/?ma=x&mtc=y", HTTP_X_FORWARDED_FOR=forged)
+    assert (
+        client.get("/tra-cuu-ho-so/?ma=x&mtc=y", HTTP_X_FORWARDED_FOR="198.51.100.3").status_code
+        == 429
+    )
+    cache.clear()

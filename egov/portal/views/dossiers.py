@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,24 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from egov.core import throttle
 from egov.core.errors import DomainError, NotFound
 from egov.core.forms import clean_text
-from egov.dossiers import selectors, services
+from egov.dossiers import lookup_limit, selectors, services
 from egov.dossiers.applicants import ApplicantData
 from egov.dossiers.forms import RatingForm
 from egov.dossiers.models import ApplicantKind, Delivery, State
 from egov.dossiers.rights import available_actions
 from egov.procedures.models import Assignment, OnlineLevel, Procedure
-
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def lookup_rate() -> tuple[int, int]:
-    """Guessing codes: at most this many lookups per client and window (EGOV_LOOKUP_RATE, the
-    same setting as the API's lookup, e.g. "20/min")."""
-    count, period = getattr(settings, "EGOV_LOOKUP_RATE", "20/min").split("/")
-    return int(count), _PERIODS[period[0]]
 
 
 def _applicant_only(request: HttpRequest) -> None:
@@ -327,11 +316,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     form = LookupForm(request.GET or None)
     context: dict[str, Any] = {"form": form}
     if form.is_bound:
-        limit, window = lookup_rate()
-        allowed = throttle.allow(
-            "dossier-lookup", throttle.client_key(request), limit=limit, window_seconds=window
-        )
-        if not allowed:
+        if not lookup_limit.allow(request):
             context["error"] = _("Bạn đã tra cứu quá nhiều lần. Hãy thử lại sau một phút.")
             return render(request, "portal/dossiers/lookup.html", context, status=429)
         if form.is_valid():
