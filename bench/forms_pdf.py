@@ -1,14 +1,19 @@
 """Rendering time of the printed forms (egov.dossiers.printing), in process.
 
-    .venv/bin/python bench/forms_pdf.py [--rounds 30]
+    .venv/bin/python bench/forms_pdf.py [--rounds 30] [--new-only]
 
-Renders, --rounds times each after 3 warm-up renders, with the same WeasyPrint set-up as the
-forms (no network, system fonts embedded):
-- B_pdf: a trivial one-line A4 PDF ("Hồ sơ" in the forms' font), the baseline;
+Renders, --rounds times each after 3 warm-up renders, by both engines, each against its own
+baseline (a trivial one-line A4 PDF, "Hồ sơ" in the forms' font, through the same engine and
+set-up as the form):
+- B_pdf WeasyPrint (as /bench/pdf/) and B_pdf ReportLab (as /bench/pdf-rl/);
 - form 01 (receipt) for a dossier of real procedures from procedures.json, every paper of the
   procedure's checklist handed in, with its QR code: 1.004837 đăng ký giám hộ (24 papers) and
-  1.001193 đăng ký khai sinh (33 papers), and the same receipt with its first 3 papers only.
-The objects are built in memory (nothing is stored): this times the rendering, not the queries.
+  1.001193 đăng ký khai sinh (33 papers), and the same receipt with its first 3 papers only;
+  "new" is what the counter gets (`printing.render_receipt`, ReportLab), "old" the WeasyPrint
+  rendering of the same content (`printing.render_receipt_html`, skipped with --new-only).
+Each form's line gives its median ÷ its own engine's B_pdf, and for the new renderer also ÷ the
+WeasyPrint B_pdf. The objects are built in memory (nothing is stored): this times the rendering,
+not the queries.
 """
 
 from __future__ import annotations
@@ -67,21 +72,24 @@ def timed(label: str, render, rounds: int) -> float:
         samples.append((time.perf_counter() - start) * 1000)
     median = statistics.median(samples)
     print(
-        f"{label:<44} median {median:7.1f} ms  p95 {percentile(samples, 95):7.1f} ms"
+        f"{label:<48} median {median:7.1f} ms  p95 {percentile(samples, 95):7.1f} ms"
         f"  ({len(pdf):,} bytes, {pages(pdf)} page(s))"
     )
     return median
 
 
-def trivial() -> bytes:
+def trivial_weasyprint() -> bytes:
     from weasyprint import HTML
 
-    html = (
-        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><style>@page { size: A4 }'
-        ' html { font-family: "Times New Roman", "Liberation Serif", serif }</style></head>'
-        "<body><p>Hồ sơ</p></body></html>"
-    )
-    return HTML(string=html, url_fetcher=printing._url_fetcher()).write_pdf()
+    from egov.core.bench_urls import TRIVIAL_HTML
+
+    return HTML(string=TRIVIAL_HTML, url_fetcher=printing._url_fetcher()).write_pdf()
+
+
+def trivial_reportlab() -> bytes:
+    from egov.dossiers import receipt_pdf
+
+    return receipt_pdf.trivial_pdf()
 
 
 def dossier_of(record: dict) -> tuple[Dossier, list[DossierComponent]]:
@@ -114,18 +122,31 @@ def dossier_of(record: dict) -> tuple[Dossier, list[DossierComponent]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--new-only", action="store_true", help="skip the WeasyPrint receipt")
     args = parser.parse_args()
     records = {r["code"]: r for r in json.loads(DATA.read_text(encoding="utf-8"))}
-    base = timed("B_pdf trivial one-line PDF", trivial, args.rounds)
+    base_wp = timed("B_pdf WeasyPrint, trivial one-line PDF", trivial_weasyprint, args.rounds)
+    base_rl = timed("B_pdf ReportLab, trivial one-line PDF", trivial_reportlab, args.rounds)
     for code in ("1.004837", "1.001193"):
         dossier, papers = dossier_of(records[code])
-        for label, subset in ((f"{len(papers)} papers", papers), ("first 3 papers", papers[:3])):
+        for label, subset in (("first 3 papers", papers[:3]), (f"{len(papers)} papers", papers)):
             median = timed(
-                f"form 01 {code} {label}",
+                f"form 01 {code} {label}, new (ReportLab)",
                 lambda d=dossier, p=subset: printing.render_receipt(d, p, "Nguyễn Văn Cán Bộ"),
                 args.rounds,
             )
-            print(f"{'':<44} = {median / base:.1f} × B_pdf")
+            print(
+                f"{'':<48} = {median / base_rl:.1f} × B_pdf ReportLab"
+                f" ({median / base_wp:.2f} × B_pdf WeasyPrint)"
+            )
+            if args.new_only:
+                continue
+            median = timed(
+                f"form 01 {code} {label}, old (WeasyPrint)",
+                lambda d=dossier, p=subset: printing.render_receipt_html(d, p, "Nguyễn Văn Cán Bộ"),
+                args.rounds,
+            )
+            print(f"{'':<48} = {median / base_wp:.1f} × B_pdf WeasyPrint")
 
 
 if __name__ == "__main__":

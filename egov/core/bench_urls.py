@@ -2,8 +2,10 @@
 
 They measure what the server and the middleware cost by themselves, so that each page's figure can
 be read as a ratio: B_hello answers "ok"; B_row reads one unit by primary key; B_pdf renders a
-trivial one-line A4 PDF in the printed forms' font. `receipt/<id>/` renders form 01 of a dossier
-(no access check: benchmark databases only), to time the PDF alone against B_pdf.
+trivial one-line A4 PDF in the printed forms' font, by each engine the forms use: `pdf/` through
+WeasyPrint (forms 02–07), `pdf-rl/` through ReportLab (form 01, `egov.dossiers.receipt_pdf`).
+`receipt/<id>/` renders form 01 of a dossier (no access check: benchmark databases only), to time
+the PDF alone against the ReportLab B_pdf.
 """
 
 from django.http import HttpResponse, JsonResponse
@@ -38,6 +40,12 @@ def pdf(request):
     return HttpResponse(data, content_type="application/pdf")
 
 
+def pdf_reportlab(request):
+    from egov.dossiers import receipt_pdf
+
+    return HttpResponse(receipt_pdf.trivial_pdf(), content_type="application/pdf")
+
+
 def receipt(request, pk: int):
     from egov.dossiers import printing
     from egov.dossiers.models import Dossier
@@ -51,6 +59,7 @@ def receipt(request, pk: int):
 urlpatterns = [
     path("hello/", hello, name="bench-hello"),
     path("pdf/", pdf, name="bench-pdf"),
+    path("pdf-rl/", pdf_reportlab, name="bench-pdf-reportlab"),
     path("receipt/<int:pk>/", receipt, name="bench-receipt"),
     path("row/<int:pk>/", row, name="bench-row"),
 ]

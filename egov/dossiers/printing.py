@@ -18,10 +18,13 @@ titles, labels and signature captions must be checked against the text of Circul
 is printed. The forms are Vietnamese documents whatever the interface language, so they render
 under the Vietnamese locale and their wording is not offered for translation.
 
-Rendering: Django templates under `dossiers/forms/` and one print stylesheet, laid out by
-WeasyPrint; fonts come from the machine (Debian's fonts-liberation2: "Liberation Serif", the
-metrics of Times New Roman, with every Vietnamese letter) and are embedded as subsets. Nothing is
-fetched: the QR code is an inline data URI and the fetcher refuses every other URL.
+Rendering: forms 02–07 are Django templates under `dossiers/forms/` and one print stylesheet,
+laid out by WeasyPrint. Form 01, printed at the counter while the applicant waits, is laid out by
+ReportLab (`receipt_pdf`, 5–25 times faster: bench/README.md "printed forms"), with its QR code
+drawn as vectors; its WeasyPrint template stays as the layout's reference
+(`render_receipt_html`). Fonts come from the machine (Debian's fonts-liberation2: "Liberation
+Serif", the metrics of Times New Roman, with every Vietnamese letter) and are embedded as
+subsets. Nothing is fetched: WeasyPrint's fetcher refuses every URL but inline data URIs.
 """
 
 from __future__ import annotations
@@ -102,21 +105,32 @@ def lookup_url(dossier: Dossier) -> str:
     return f"{base}{LOOKUP_PATH}?{query}"
 
 
+# One fixed mask pattern: choosing the best of the 8 (ISO/IEC 18004's penalty score) costs about
+# 15 ms per code in pure Python, more than the rest of the receipt's QR code; any mask decodes
+# (the tests decode the printed page with zbarimg).
+QR_MASK = 2
+
+
 def qr_matrix(text: str) -> list[list[bool]]:
-    """The QR modules of `text`, quiet zone included (what the printed image shows)."""
-    code = _qr(text)
-    return code.get_matrix()
+    """The QR modules of `text` as form 01 prints them, quiet zone included."""
+    return _qr(text, QR_MASK).get_matrix()
 
 
-def _qr(text: str) -> qrcode.QRCode:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=4)
+def _qr(text: str, mask_pattern: int | None = None) -> qrcode.QRCode:
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        box_size=1,
+        border=4,
+        mask_pattern=mask_pattern,
+    )
     code.add_data(text)
     code.make(fit=True)
     return code
 
 
 def qr_data_uri(text: str) -> str:
-    """A PNG with one pixel per module; the stylesheet scales it up without smoothing."""
+    """A PNG with one pixel per module (best mask); the stylesheet scales it up without
+    smoothing. Only the WeasyPrint receipt (`render_receipt_html`) uses it."""
     image = _qr(text).make_image(fill_color="black", back_color="white")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
@@ -232,7 +246,48 @@ def receipt(dossier: Dossier) -> bytes:
 
 
 def render_receipt(dossier: Dossier, components: list[Any], officer: str) -> bytes:
-    """Form 01 from what it shows, without reading anything more (also used by the bench)."""
+    """Form 01 from what it shows, without reading anything more (also used by the bench), laid
+    out by ReportLab (`receipt_pdf`: the counter waits for it, WeasyPrint takes 5–25 times as
+    long)."""
+    from egov.dossiers import receipt_pdf
+
+    url = lookup_url(dossier)
+    agency = _agency(dossier.receiving_unit)
+    with translation.override("vi"):
+        delivery = str(dossier.get_delivery_display())
+    if dossier.delivery_address:
+        delivery += f" ({dossier.delivery_address})"
+    content = receipt_pdf.ReceiptContent(
+        title=TITLES["01"],
+        agency_parent=agency["parent"],
+        agency_name=agency["name"],
+        place=agency["place"],
+        dated=date_words(dossier.received_at),
+        code=dossier.code or "",
+        receiving_unit=dossier.receiving_unit.name,
+        applicant_name=dossier.applicant_name,
+        applicant_id_number=dossier.applicant_id_number,
+        applicant_tax_code=dossier.applicant_tax_code,
+        applicant_address=dossier.applicant_address,
+        applicant_phone=dossier.applicant_phone,
+        applicant_email=dossier.applicant_email,
+        subject=dossier.subject or dossier.version.name,
+        papers=[receipt_pdf.Paper(c.name, c.originals, c.copies) for c in components],
+        sets=dossier.sets,
+        received_at=datetime_words(dossier.received_at),
+        due_at=datetime_words(dossier.due_at),
+        delivery=delivery,
+        lookup_code=dossier.lookup_code,
+        lookup_url=url,
+        officer=officer,
+        qr=qr_matrix(url),
+    )
+    return receipt_pdf.receipt(content)
+
+
+def render_receipt_html(dossier: Dossier, components: list[Any], officer: str) -> bytes:
+    """Form 01 by WeasyPrint from `01_receipt.html`, as it was rendered before ReportLab: kept as
+    the layout's reference and for bench/forms_pdf.py's comparison, not served."""
     url = lookup_url(dossier)
     return render_pdf(
         "01_receipt.html",

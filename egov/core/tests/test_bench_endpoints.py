@@ -1,5 +1,5 @@
 """The benchmarks' baseline views (mounted only with EGOV_BENCH_ENDPOINTS=1) answer what the
-benchmarks measure: "ok", one unit, a trivial PDF, and a dossier's receipt."""
+benchmarks measure: "ok", one unit, a trivial PDF by each engine, and a dossier's receipt."""
 
 from __future__ import annotations
 
@@ -19,8 +19,12 @@ def test_baselines(world):
     assert bench_urls.hello(request).content == b"ok"
     row = json.loads(bench_urls.row(request, world.commune.pk).content)
     assert row["id"] == world.commune.pk
-    pdf = bench_urls.pdf(request)
-    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    for view in (bench_urls.pdf, bench_urls.pdf_reportlab):
+        pdf = view(request)
+        assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    # each engine's baseline is its own: WeasyPrint's producer line, ReportLab's
+    assert b"WeasyPrint" in bench_urls.pdf(request).content
+    assert b"ReportLab" in bench_urls.pdf_reportlab(request).content
 
 
 def test_receipt_of_a_received_dossier(world):

@@ -4,6 +4,7 @@ and a tracking book that lists only what its reader may see."""
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import subprocess
@@ -18,7 +19,8 @@ from PIL import Image
 
 from egov.core.errors import NotFound, ValidationFailed
 from egov.dossiers import printing, services
-from egov.dossiers.models import Decision, SupplementRequest
+from egov.dossiers.codes import new_lookup_code
+from egov.dossiers.models import Decision, Dossier, DossierComponent, SupplementRequest
 from egov.dossiers.services import ComponentInput, CounterOutcome
 from egov.dossiers.tests.fixtures import vn
 
@@ -181,41 +183,162 @@ def test_lookup_url_carries_both_codes_to_the_portal_lookup_page(world, hung, se
     assert reverse("portal:dossier-lookup") == printing.LOOKUP_PATH
 
 
-def _qr_image(tmp_path: Path, pdf: bytes) -> Image.Image:
-    """The QR code's image as embedded in the PDF (one pixel per module)."""
+def _drawn_qr(tmp_path: Path, pdf: bytes) -> list[list[bool]]:
+    """The QR code as drawn on page 1: no raster image, vector squares in module units (the
+    receipt writes `s 0 0 s 0 0 cm` and then one `x y w 1 re` per run of dark modules)."""
+    import pikepdf
+
     subprocess.run(
-        ["pdfimages", "-png", str(_write(tmp_path, pdf)), str(tmp_path / "img")], check=True
+        ["pdfimages", "-list", str(_write(tmp_path, pdf))], check=True, capture_output=True
     )
-    images = sorted(tmp_path.glob("img-*.png"))
-    assert len(images) == 1, images
-    return Image.open(images[0]).convert("L")
+    with pikepdf.open(tmp_path / "form.pdf") as doc:
+        assert not doc.pages[0].get_images(), "the QR code is drawn, not an image"
+        ops = pikepdf.parse_content_stream(doc.pages[0])
+    start = next(
+        i
+        for i, (operands, op) in enumerate(ops[:-1])
+        if str(op) == "cm"
+        and [float(v) for v in operands[4:]] == [0, 0]
+        and str(ops[i + 1][1]) == "re"
+    )
+    runs = []
+    for operands, op in ops[start + 1 :]:
+        if str(op) == "f":
+            break
+        assert str(op) == "re"
+        runs.append([int(v) for v in operands])
+    n = max(x + w for x, _y, w, _h in runs) + 4  # the quiet zone on the right
+    shown = [[False] * n for _ in range(n)]
+    for x, y, w, h in runs:
+        assert h == 1
+        for i in range(x, x + w):
+            shown[n - 1 - y][i] = True
+    return shown
 
 
 def test_receipt_qr_code_leads_to_the_lookup_page(world, hung, tmp_path):
     d = _counter(world, hung)
     pdf = printing.receipt(d)
     url = printing.lookup_url(d)
-    # the embedded image is, module for module, the QR code of the lookup URL
-    image = _qr_image(tmp_path, pdf)
-    matrix = printing.qr_matrix(url)
-    assert image.size == (len(matrix), len(matrix))
-    pixels = image.load()
-    shown = [[pixels[x, y] < 128 for x in range(image.width)] for y in range(image.height)]
-    assert shown == matrix
+    # the drawn squares are, module for module, the QR code of the lookup URL
+    shown = _drawn_qr(tmp_path, pdf)
+    assert shown == printing.qr_matrix(url)
     assert shown != printing.qr_matrix(url.replace(d.lookup_code, "AAAAAA"))
 
 
-@pytest.mark.skipif(not shutil.which("zbarimg"), reason="zbar-tools is not installed")
-def test_receipt_qr_code_decodes_from_the_printed_page(world, hung, tmp_path):
-    d = _counter(world, hung)
-    pdf = _write(tmp_path, printing.receipt(d))
-    subprocess.run(["pdftoppm", "-r", "300", "-png", "-f", "1", "-l", "1", str(pdf),
+def _decode_page(tmp_path: Path, pdf: bytes) -> str:
+    path = _write(tmp_path, pdf, "decode.pdf")
+    subprocess.run(["pdftoppm", "-r", "300", "-png", "-f", "1", "-l", "1", str(path),
                     str(tmp_path / "page")], check=True)  # fmt: skip
     page = next(tmp_path.glob("page*.png"))
     out = subprocess.run(
         ["zbarimg", "--quiet", "--raw", str(page)], check=True, capture_output=True, text=True
     ).stdout.strip()
-    assert out == printing.lookup_url(d)
+    page.unlink()
+    return out
+
+
+@pytest.mark.skipif(not shutil.which("zbarimg"), reason="zbar-tools is not installed")
+def test_receipt_qr_code_decodes_from_the_printed_page(world, hung, tmp_path):
+    d = _counter(world, hung)
+    assert _decode_page(tmp_path, printing.receipt(d)) == printing.lookup_url(d)
+
+
+@pytest.mark.skipif(not shutil.which("zbarimg"), reason="zbar-tools is not installed")
+def test_the_fixed_mask_decodes_for_many_lookup_urls(tmp_path, settings):
+    """One mask pattern for every code (printing.QR_MASK), not the best of 8: it must still
+    decode whatever the dossier's codes make of the pattern."""
+    settings.EGOV_PUBLIC_URL = "https://dichvucong.thanhhoa.gov.vn"
+    rng = random.Random(5)
+    urls, files = [], []
+    for i in range(24):
+        code = f"{rng.randint(10000, 99999)}-26{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}-{i:04d}"
+        urls.append(printing.lookup_url(Dossier(code=code, lookup_code=new_lookup_code())))
+        matrix = printing.qr_matrix(urls[-1])
+        image = Image.new("L", (len(matrix), len(matrix)), 255)
+        image.putdata([0 if dark else 255 for row in matrix for dark in row])
+        files.append(tmp_path / f"qr{i}.png")
+        image.resize((len(matrix) * 6,) * 2, Image.NEAREST).save(files[-1])
+    out = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", *map(str, files)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    assert out == urls
+
+
+# Real checklists list 24–33 papers, some of several thousand characters (procedures.json).
+MANY = [
+    f"Bản sao giấy tờ số {i}: Giấy chứng nhận quyền sử dụng đất, quyền sở hữu nhà ở và tài sản"
+    f" khác gắn liền với đất của người được ủy quyền (đối với trường hợp ủy quyền) – lần {i}"
+    for i in range(1, 34)
+]
+LONG = " ".join(
+    ["Một trong những giấy tờ hợp pháp về đất đai chứng minh sự phù hợp mục đích sử dụng đất"]
+    + [
+        f"+ Giấy tờ thứ {i} theo quy định tại Điều 53 của Nghị định số 175/2024/NĐ-CP;"
+        for i in range(90)
+    ]
+)
+
+
+def test_receipt_with_many_papers_reads_back_over_several_pages(world, hung, tmp_path):
+    d = _counter(world, hung)
+    papers = [DossierComponent(name=name, originals=i % 2, copies=1) for i, name in enumerate(MANY)]
+    papers.insert(7, DossierComponent(name=LONG, originals=1, copies=0))  # longer than a page
+    pdf = printing.render_receipt(d, papers, "Trần Thị Ngọc Ánh")
+    assert_printable(tmp_path, pdf)
+    pages = page_sizes(tmp_path, pdf)
+    assert len(pages) >= 4
+    text = text_of(tmp_path, pdf)
+    for name in MANY:
+        assert name in text
+    # the paper longer than a page goes on over two page breaks (pdftotext reads the pieces
+    # with the next page's number and header between them): every piece of it is there
+    for i in range(90):
+        assert f"+ Giấy tờ thứ {i} " in text
+    assert f"{MANY[6]} 0 1 2 STT Tên giấy tờ Bản chính Bản sao 8 {LONG[:80]}" in text
+    # numbered in order, the table's header repeated on every page of it
+    assert text.index(MANY[0]) < text.index(LONG[:80]) < text.index(MANY[7]) < text.index(MANY[-1])
+    assert f"34 {MANY[-1]} 0 1" in text
+    assert text.count("STT Tên giấy tờ Bản chính Bản sao") >= 3
+    # after the table: the appointment and the signatures
+    rest = text[text.index(MANY[-1]) :]
+    assert (
+        "Thời gian trả kết quả giải quyết hồ sơ: 17 giờ 00 phút, ngày 03 tháng 12 năm 2026" in rest
+    )
+    assert "NGƯỜI TIẾP NHẬN HỒ SƠ" in rest and "Trần Thị Ngọc Ánh" in rest
+    # pages after the first carry their number at the top
+    for number in range(2, len(pages) + 1):
+        page = subprocess.run(
+            ["pdftotext", "-f", str(number), "-l", str(number), "-enc", "UTF-8",
+             str(tmp_path / "form.pdf"), "-"], check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        assert page.split()[0] == str(number)
+    if shutil.which("zbarimg"):
+        assert _decode_page(tmp_path, pdf) == printing.lookup_url(d)
+
+
+def test_receipt_without_papers_still_prints(world, hung, tmp_path):
+    d = _counter(world, hung)
+    text = text_of(tmp_path, printing.render_receipt(d, [], ""))
+    assert "STT Tên giấy tờ Bản chính Bản sao –" in text
+    assert "Số lượng hồ sơ: 1 bộ" in text
+
+
+def test_receipt_prints_what_the_weasyprint_template_printed(world, hung, tmp_path, settings):
+    """Every word of the former WeasyPrint receipt (kept as the layout's reference) is on the
+    ReportLab one, and the applicant's optional fields come and go the same way."""
+    settings.EGOV_PUBLIC_URL = "https://dvc.example.gov.vn"
+    d = _counter(world, replace(hung, tax_code="0100109106", phone="0912345678", email=""))
+    papers = list(d.components.order_by("position"))
+    new = text_of(tmp_path, printing.render_receipt(d, papers, "Trần Văn Bình"))
+    old = text_of(tmp_path, printing.render_receipt_html(d, papers, "Trần Văn Bình"))
+    assert set(old.split()) <= set(new.split())
+    assert "Mã số thuế: 0100109106" in new and "Số điện thoại: 0912345678" in new
+    assert "Thư điện tử: ……………" in new  # no e-mail given: the dotted blank
+    assert "Nhận kết quả tại: Nhận tại bộ phận một cửa" in new
 
 
 def test_receipt_needs_a_received_dossier(world, hung):

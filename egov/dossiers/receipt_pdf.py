@@ -1,0 +1,503 @@
+"""Form 01 (receipt and appointment slip) laid out by ReportLab, not WeasyPrint.
+
+Why: the receipt is printed at the counter while the applicant waits, and WeasyPrint's CSS
+cascade and Pango layout cost 200 ms to 1 s for it (bench/README.md, "printed forms"). ReportLab
+places the same content with explicit geometry in a few tens of milliseconds. The other forms stay
+on WeasyPrint (`printing.render_pdf`): they are printed rarely.
+
+The layout follows `dossiers/forms/01_receipt.html` and `print.css` (A4, margins 20/15/20/30 mm,
+13 pt body, "Mẫu số 01", agency header and national motto with their rules, date line, title,
+the code, the QR code beside the applicant, the numbered papers table with its header repeated on
+every page, the appointment, the signatures kept together) and prints every field that template
+prints. Pages after the first carry their number at the top (DOMAIN.md 7.8).
+
+Fonts: the serif with Times New Roman's metrics that WeasyPrint gets from fontconfig ("Times New
+Roman", else Debian's fonts-liberation2 "Liberation Serif"), found with `fc-match` (or in the usual
+Debian folder), checked to hold Vietnamese letters, and embedded as subsets. ReportLab does no
+shaping, so every text is composed to NFC first (precomposed letters, no combining marks).
+
+The QR code is drawn as vector rectangles from the `qrcode` module matrix (`printing.qr_matrix`),
+one rectangle per horizontal run of dark modules.
+"""
+
+from __future__ import annotations
+
+import glob
+import io
+import subprocess
+import threading
+import unicodedata
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from django.core.exceptions import ImproperlyConfigured
+from reportlab import rl_config
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+FAMILY = "FormSerif"
+STYLES = {
+    FAMILY: "Regular",
+    f"{FAMILY}-Bold": "Bold",
+    f"{FAMILY}-Italic": "Italic",
+    f"{FAMILY}-BoldItalic": "Bold Italic",
+}
+ACCEPTED_FAMILIES = ("Times New Roman", "Liberation Serif")
+VIETNAMESE_PROBE = "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹĐƠƯ"
+DEBIAN_FOLDER = "/usr/share/fonts/truetype/liberation2"
+
+MARGINS = {"top": 20 * mm, "right": 15 * mm, "bottom": 20 * mm, "left": 30 * mm}
+BODY = 13
+LEADING = 1.25
+RULE = 0.6
+QR_SIZE = 30 * mm
+
+_lock = threading.Lock()
+_registered = False
+
+
+# --- fonts --------------------------------------------------------------------------------------
+
+
+def _fc_match(style: str) -> str | None:
+    """The file fontconfig gives for the forms' family in `style`, if it is one we accept."""
+    for family in ACCEPTED_FAMILIES:
+        try:
+            out = subprocess.run(
+                ["fc-match", "--format=%{family}\t%{file}", f"{family}:style={style}"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            return None
+        found, _, path = out.partition("\t")
+        if family in found.split(",") and path.lower().endswith(".ttf"):
+            return path
+    return None
+
+
+def _font_file(style: str) -> str:
+    path = _fc_match(style)
+    if path is None:
+        name = "LiberationSerif-" + style.replace(" ", "")
+        found = glob.glob(f"{DEBIAN_FOLDER}/{name}.ttf")
+        path = found[0] if found else None
+    if path is None:
+        raise ImproperlyConfigured(
+            f"No 'Times New Roman' or 'Liberation Serif' {style} font for the printed forms "
+            "(on Debian: apt-get install fonts-liberation2)."
+        )
+    return path
+
+
+def register_fonts() -> None:
+    """Register the four styles once per process (reading a TrueType file costs milliseconds)."""
+    global _registered
+    if _registered:
+        return
+    with _lock:
+        if _registered:
+            return
+        for name, style in STYLES.items():
+            font = TTFont(name, _font_file(style))
+            missing = [ch for ch in VIETNAMESE_PROBE if ord(ch) not in font.face.charToGlyph]
+            if missing:
+                raise ImproperlyConfigured(
+                    f"The font {font.face.name!r} lacks Vietnamese letters {''.join(missing)!r} "
+                    "(the old fonts-liberation; install fonts-liberation2)."
+                )
+            pdfmetrics.registerFont(font)
+        pdfmetrics.registerFontFamily(
+            FAMILY,
+            normal=FAMILY,
+            bold=f"{FAMILY}-Bold",
+            italic=f"{FAMILY}-Italic",
+            boldItalic=f"{FAMILY}-BoldItalic",
+        )
+        # Binary (Flate only) streams: ReportLab's default ASCII85 layer over them is pure Python
+        # and costs more time than it saves anything (process-wide; only these forms use it).
+        rl_config.useA85 = 0
+        _registered = True
+
+
+# --- styles -------------------------------------------------------------------------------------
+
+
+def _style(name: str, size: float = BODY, **kw) -> ParagraphStyle:
+    kw.setdefault("fontName", FAMILY)
+    kw.setdefault("leading", size * LEADING)
+    kw.setdefault("spaceAfter", 1.2 * mm)
+    return ParagraphStyle(name, fontSize=size, **kw)
+
+
+class _Styles:
+    def __init__(self) -> None:
+        self.body = _style("body")
+        self.form_no = _style(
+            "form_no", 12, fontName=f"{FAMILY}-Bold", alignment=TA_RIGHT, spaceAfter=2 * mm
+        )
+        self.header = _style("header", 12, alignment=TA_CENTER, spaceAfter=0)
+        self.dated = _style(
+            "dated",
+            fontName=f"{FAMILY}-Italic",
+            alignment=TA_RIGHT,
+            spaceBefore=1 * mm,
+            spaceAfter=4 * mm,
+        )
+        self.title = _style(
+            "title",
+            14,
+            fontName=f"{FAMILY}-Bold",
+            alignment=TA_CENTER,
+            spaceBefore=4 * mm,
+            spaceAfter=1 * mm,
+        )
+        self.code = _style("code", alignment=TA_CENTER, spaceAfter=4 * mm)
+        self.caption = _style("caption", 9, alignment=TA_CENTER, spaceAfter=0)
+        self.cell = _style("cell", 12, spaceAfter=0)
+        self.small = _style("small", 11)
+        self.sign = _style("sign", alignment=TA_CENTER, spaceAfter=0)
+        self.sign_hint = _style(
+            "sign_hint", 12, fontName=f"{FAMILY}-Italic", alignment=TA_CENTER, spaceAfter=0
+        )
+        self.page_no = _style("page_no", alignment=TA_LEFT)
+
+
+_styles: _Styles | None = None
+
+
+def _get_styles() -> _Styles:
+    global _styles
+    if _styles is None:
+        _styles = _Styles()
+    return _styles
+
+
+# --- flowables ----------------------------------------------------------------------------------
+
+
+def text(value: object) -> str:
+    """Plain text made safe for ReportLab's paragraph markup, composed to NFC."""
+    return escape(unicodedata.normalize("NFC", str(value if value is not None else "")))
+
+
+class QRCode(Flowable):
+    """A QR module matrix (quiet zone included) drawn as filled rectangles, `size` square."""
+
+    def __init__(self, matrix: list[list[bool]], size: float) -> None:
+        super().__init__()
+        self.matrix, self.size = matrix, size
+        self.width = self.height = size
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 (ReportLab's names)
+        return self.size, self.size
+
+    def draw(self) -> None:
+        # In module units, so that every coordinate is a small integer written as is (ReportLab's
+        # pure-Python number formatting would cost more than the rest of the code).
+        n = len(self.matrix)
+        ops = ["q", "0 g", f"{self.size / n:.6f} 0 0 {self.size / n:.6f} 0 0 cm"]
+        for y, row in enumerate(self.matrix):
+            bottom = n - 1 - y
+            x = 0
+            while x < n:
+                if row[x]:
+                    start = x
+                    while x < n and row[x]:
+                        x += 1
+                    ops.append(f"{start} {bottom} {x - start} 1 re")
+                else:
+                    x += 1
+        ops += ["f", "Q"]
+        self.canv.addLiteral("\n".join(ops))
+
+
+class Rule(Flowable):
+    """A centred horizontal rule, `fraction` of the available width, under a header block."""
+
+    def __init__(self, fraction: float) -> None:
+        super().__init__()
+        self.fraction = fraction
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803
+        self.width = availWidth
+        return availWidth, 1 * mm + RULE
+
+    def draw(self) -> None:
+        length = self.width * self.fraction
+        start = (self.width - length) / 2
+        self.canv.setLineWidth(RULE)
+        self.canv.line(start, RULE / 2, start + length, RULE / 2)
+
+
+# --- the document -------------------------------------------------------------------------------
+
+
+def _document(buffer: io.BytesIO, title: str) -> BaseDocTemplate:
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        topMargin=MARGINS["top"],
+        rightMargin=MARGINS["right"],
+        bottomMargin=MARGINS["bottom"],
+        leftMargin=MARGINS["left"],
+        title=title,
+        lang="vi",
+        creator="egov",
+        # the canvas's own initial font would otherwise be an unembedded Helvetica
+        initialFontName=FAMILY,
+        initialFontSize=BODY,
+    )
+    frame = Frame(
+        doc.leftMargin,
+        doc.bottomMargin,
+        doc.width,
+        doc.height,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    doc.addPageTemplates(
+        [
+            PageTemplate("first", [frame], autoNextPageTemplate="later"),
+            PageTemplate("later", [frame], onPage=_page_number),
+        ]
+    )
+    return doc
+
+
+def _page_number(canvas, doc) -> None:
+    """Pages after the first: the number centred in the top margin (DOMAIN.md 7.8)."""
+    canvas.saveState()
+    canvas.setFont(FAMILY, BODY)
+    centre = A4[0] / 2 + (MARGINS["left"] - MARGINS["right"]) / 2
+    canvas.drawCentredString(centre, A4[1] - 12 * mm, str(doc.page))
+    canvas.restoreState()
+
+
+def trivial_pdf() -> bytes:
+    """The ReportLab baseline B_pdf: one line ("Hồ sơ") on an A4 page in the forms' font,
+    through the same document template as form 01."""
+    register_fonts()
+    buffer = io.BytesIO()
+    _document(buffer, "Hồ sơ").build([Paragraph("Hồ sơ", _get_styles().body)])
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Paper:
+    name: str
+    originals: int | str
+    copies: int | str
+
+
+@dataclass(frozen=True)
+class ReceiptContent:
+    """Everything form 01 prints, as text (`printing.render_receipt` fills it)."""
+
+    title: str
+    agency_parent: str
+    agency_name: str
+    place: str
+    dated: str
+    code: str
+    receiving_unit: str
+    applicant_name: str
+    applicant_id_number: str
+    applicant_tax_code: str
+    applicant_address: str
+    applicant_phone: str
+    applicant_email: str
+    subject: str
+    papers: list[Paper]
+    sets: int | str
+    received_at: str
+    due_at: str
+    delivery: str
+    lookup_code: str
+    lookup_url: str
+    officer: str
+    qr: list[list[bool]]
+
+
+def _header(c: ReceiptContent, s: _Styles, width: float) -> list:
+    agency = []
+    if c.agency_parent:
+        agency.append(Paragraph(text(c.agency_parent), s.header))
+    agency += [Paragraph(f"<b>{text(c.agency_name)}</b>", s.header), Rule(0.35)]
+    motto = [
+        Paragraph("<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>", s.header),
+        Paragraph("<b>Độc lập - Tự do - Hạnh phúc</b>", s.header),
+        Rule(0.35),
+    ]
+    table = Table([[agency, motto]], colWidths=[width * 0.42, width * 0.58])
+    table.setStyle(_NO_PADDING)
+    return [Paragraph("Mẫu số 01", s.form_no), table, Spacer(0, 4 * mm)]
+
+
+_NO_PADDING = TableStyle(
+    [
+        # the cells' font (ReportLab sets it even for a cell of flowables: not Helvetica)
+        ("FONTNAME", (0, 0), (-1, -1), FAMILY),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+    ]
+)
+
+_PAPERS_STYLE = TableStyle(
+    [
+        ("FONTNAME", (0, 0), (-1, -1), FAMILY),
+        ("FONTSIZE", (0, 0), (-1, -1), 12),
+        ("LEADING", (0, 0), (-1, -1), 12 * LEADING),
+        ("FONTNAME", (0, 0), (-1, 0), f"{FAMILY}-Bold"),
+        ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+        ("GRID", (0, 0), (-1, -1), RULE, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 1.5 * mm),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 1.5 * mm),
+        ("TOPPADDING", (0, 0), (-1, -1), 1 * mm),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1 * mm),
+        # "STT" in the 10 mm column without wrapping
+        ("LEFTPADDING", (0, 0), (0, -1), 0.5 * mm),
+        ("RIGHTPADDING", (0, 0), (0, -1), 0.5 * mm),
+    ]
+)
+
+
+FRAME_HEIGHT = A4[1] - MARGINS["top"] - MARGINS["bottom"]
+
+
+class PapersTable(Table):
+    """The papers table: split between rows, each row kept whole on its page (as the
+    stylesheet's `page-break-inside: avoid`), except a row taller than a whole page (real
+    checklists have entries of several thousand characters), which goes on over the page break
+    from the top of a page instead of failing the layout."""
+
+    def split(self, availWidth, availHeight):  # noqa: N803 (ReportLab's names)
+        if availHeight < FRAME_HEIGHT - 1:
+            self._calc(availWidth, availHeight)
+            return self._splitRows(availHeight, doInRowSplit=False)
+        return super().split(availWidth, availHeight)
+
+
+def _papers(c: ReceiptContent, s: _Styles, width: float) -> Table:
+    # Only the paper's name is a paragraph (it wraps); the other cells are one-line strings,
+    # which the table draws without a paragraph's parsing and line breaking.
+    rows: list[list] = [["STT", "Tên giấy tờ", "Bản\nchính", "Bản\nsao"]]
+    for number, paper in enumerate(c.papers, start=1):
+        rows.append(
+            [
+                str(number),
+                Paragraph(text(paper.name), s.cell),
+                unicodedata.normalize("NFC", str(paper.originals)),
+                unicodedata.normalize("NFC", str(paper.copies)),
+            ]
+        )
+    style = _PAPERS_STYLE
+    if not c.papers:
+        rows.append(["–", "", "", ""])
+        style = TableStyle([*_PAPERS_STYLE.getCommands(), ("SPAN", (1, 1), (3, 1))])
+    fixed = (10 * mm, 16 * mm, 14 * mm)
+    table = PapersTable(
+        rows,
+        colWidths=[fixed[0], width - sum(fixed), fixed[1], fixed[2]],
+        repeatRows=1,
+        splitInRow=3 * 12 * LEADING,  # at least 3 lines of a paper on each side of a break
+        spaceBefore=2 * mm,
+        spaceAfter=4 * mm,
+    )
+    table.setStyle(style)
+    return table
+
+
+def _signatures(c: ReceiptContent, s: _Styles, width: float) -> Table:
+    def column(role: str, name: str) -> list:
+        return [
+            Paragraph(f"<b>{role}</b>", s.sign),
+            Paragraph("(Ký và ghi rõ họ tên)", s.sign_hint),
+            Spacer(0, 18 * mm),
+            Paragraph(f"<b>{text(name)}</b>", s.sign),
+        ]
+
+    table = Table(
+        [[column("NGƯỜI NỘP HỒ SƠ", c.applicant_name), column("NGƯỜI TIẾP NHẬN HỒ SƠ", c.officer)]],
+        colWidths=[width / 2, width / 2],
+        spaceBefore=6 * mm,
+    )
+    table.setStyle(_NO_PADDING)
+    return table
+
+
+def receipt(c: ReceiptContent) -> bytes:
+    """Form 01 as PDF bytes."""
+    register_fonts()
+    s = _get_styles()
+    buffer = io.BytesIO()
+    doc = _document(buffer, c.title)
+    width = doc.width
+
+    def p(markup: str, style: ParagraphStyle = s.body) -> Paragraph:
+        return Paragraph(markup, style)
+
+    applicant = [
+        p(f"{text(c.receiving_unit)} tiếp nhận hồ sơ của:"),
+        p(f"Ông/Bà (tổ chức): <b>{text(c.applicant_name)}</b>"),
+    ]
+    if c.applicant_id_number:
+        applicant.append(p(f"Số định danh cá nhân: {text(c.applicant_id_number)}"))
+    if c.applicant_tax_code:
+        applicant.append(p(f"Mã số thuế: {text(c.applicant_tax_code)}"))
+    applicant += [
+        p(f"Địa chỉ: {text(c.applicant_address or '……………………')}"),
+        p(
+            f"Số điện thoại: {text(c.applicant_phone or '……………')}&nbsp;&nbsp; "
+            f"Thư điện tử: {text(c.applicant_email or '……………')}"
+        ),
+    ]
+    qr = [QRCode(c.qr, QR_SIZE), Paragraph("Quét mã để tra cứu hồ sơ", s.caption)]
+    beside = Table([[applicant, qr]], colWidths=[width - QR_SIZE - 4 * mm, QR_SIZE + 4 * mm])
+    beside.setStyle(
+        TableStyle([*_NO_PADDING.getCommands(), ("LEFTPADDING", (1, 0), (1, 0), 4 * mm)])
+    )
+
+    story = [
+        *_header(c, s, width),
+        p(f"{text(c.place)}, {text(c.dated)}", s.dated),
+        p(text(c.title), s.title),
+        p(f"Mã hồ sơ: <b>{text(c.code)}</b>", s.code),
+        beside,
+        p(f"Nội dung yêu cầu giải quyết: {text(c.subject)}"),
+        p("Thành phần hồ sơ:"),
+        _papers(c, s, width),
+        p(f"Số lượng hồ sơ: {text(c.sets)} bộ"),
+        p(f"Thời gian nhận hồ sơ: {text(c.received_at)}"),
+        p(f"Thời gian trả kết quả giải quyết hồ sơ: <b>{text(c.due_at or '……………………')}</b>"),
+        p(f"Nhận kết quả tại: {text(c.delivery)}"),
+        p(f"Mã tra cứu: <b>{text(c.lookup_code)}</b>"),
+        p(f"Tra cứu hồ sơ: {text(c.lookup_url)}", s.small),
+        KeepTogether(_signatures(c, s, width)),
+    ]
+    doc.build(story)
+    return buffer.getvalue()
