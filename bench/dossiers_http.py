@@ -9,10 +9,11 @@ endpoint for 5 s, then measures it for --duration seconds. Sessions are made in 
 beforehand (the cookie is passed; officials without TOTP, as in the demo) and POSTs carry a CSRF
 cookie and the X-CSRFToken header. Endpoints, all at Xã Lưu Vệ:
 
-- B_hello /bench/hello/ ("ok"), B_row /bench/row/<id>/ (one unit by id) and B_pdf /bench/pdf/ (a
-  trivial one-line PDF): the baselines;
-- the receipt (form 01 with its QR code) of a received dossier, /bench/receipt/<id>/: the PDF
-  alone (the office pages do not serve it yet);
+- B_hello /bench/hello/ ("ok"), B_row /bench/row/<id>/ (one unit by id), B_pdf /bench/pdf/ (a
+  trivial one-line PDF by WeasyPrint, the engine of forms 02–07) and B_pdf ReportLab
+  /bench/pdf-rl/ (the same by ReportLab, the engine of form 01): the baselines;
+- the receipt (form 01 with its QR code, ReportLab) of a received dossier, /bench/receipt/<id>/:
+  the PDF alone, to read against B_pdf ReportLab;
 - online submission: POST /ho-so/<pk>/submit/ by a citizen on drafts made beforehand (the form's
   data saved, then submitted: validation, code, lookup code, history, audit), one draft per
   request; the procedure is one whose papers are not required as files;
@@ -351,6 +352,7 @@ def main() -> None:
         "B_hello": {"paths": ["/bench/hello/"]},
         "B_row": {"paths": [f"/bench/row/{data['unit']}/"]},
         "B_pdf": {"paths": ["/bench/pdf/"]},
+        "B_pdf ReportLab": {"paths": ["/bench/pdf-rl/"]},
         "receipt PDF (form 01)": {
             "paths": [f"/bench/receipt/{pk}/" for pk in data["fresh"][-500:]]
         },

@@ -2,18 +2,18 @@
 
     .venv/bin/python bench/forms_pdf.py [--rounds 30] [--new-only]
 
-Renders, --rounds times each after 3 warm-up renders, by both engines, each against its own
-baseline (a trivial one-line A4 PDF, "Hồ sơ" in the forms' font, through the same engine and
-set-up as the form):
-- B_pdf WeasyPrint (as /bench/pdf/) and B_pdf ReportLab (as /bench/pdf-rl/);
-- form 01 (receipt) for a dossier of real procedures from procedures.json, every paper of the
-  procedure's checklist handed in, with its QR code: 1.004837 đăng ký giám hộ (24 papers) and
-  1.001193 đăng ký khai sinh (33 papers), and the same receipt with its first 3 papers only;
-  "new" is what the counter gets (`printing.render_receipt`, ReportLab), "old" the WeasyPrint
-  rendering of the same content (`printing.render_receipt_html`, skipped with --new-only).
-Each form's line gives its median ÷ its own engine's B_pdf, and for the new renderer also ÷ the
-WeasyPrint B_pdf. The objects are built in memory (nothing is stored): this times the rendering,
-not the queries.
+Form 01 (receipt) for a dossier of real procedures from procedures.json, with its QR code:
+1.004837 đăng ký giám hộ and 1.001193 đăng ký khai sinh, with their first 3 papers, then with
+every paper of the checklist (24 and 33). Each by both engines, each against its own baseline, a
+trivial one-line A4 PDF ("Hồ sơ" in the forms' font) through the same engine and set-up:
+- new: what the counter gets (`printing.render_receipt`, ReportLab), ÷ B_pdf ReportLab (as
+  /bench/pdf-rl/), and also ÷ B_pdf WeasyPrint;
+- old: the WeasyPrint rendering of the same content (`printing.render_receipt_html`), ÷ B_pdf
+  WeasyPrint (as /bench/pdf/); skipped, with its baseline, by --new-only.
+For each case, after 3 warm-up renders of each, the --rounds rounds interleave the renders
+(B_pdf ReportLab, new, B_pdf WeasyPrint, old, then again), so that on a shared machine a form
+and its baseline see the same load; the ratios are of medians of the same rounds. The objects
+are built in memory (nothing is stored): this times the rendering, not the queries.
 """
 
 from __future__ import annotations
@@ -62,20 +62,24 @@ def pages(pdf: bytes) -> str:
     return found.group(1).decode() if found else "?"
 
 
-def timed(label: str, render, rounds: int) -> float:
-    for _ in range(3):
-        pdf = render()
-    samples = []
+def interleaved(renders: dict[str, object], rounds: int) -> dict[str, tuple[list[float], bytes]]:
+    """Each render's samples (ms) and PDF, the renders taking turns round after round."""
+    pdfs = {label: [render() for _ in range(3)][-1] for label, render in renders.items()}
+    samples: dict[str, list[float]] = {label: [] for label in renders}
     for _ in range(rounds):
-        start = time.perf_counter()
-        render()
-        samples.append((time.perf_counter() - start) * 1000)
-    median = statistics.median(samples)
+        for label, render in renders.items():
+            start = time.perf_counter()
+            render()
+            samples[label].append((time.perf_counter() - start) * 1000)
+    return {label: (samples[label], pdfs[label]) for label in renders}
+
+
+def line(label: str, samples: list[float], pdf: bytes, ratios: str = "") -> None:
     print(
-        f"{label:<48} median {median:7.1f} ms  p95 {percentile(samples, 95):7.1f} ms"
-        f"  ({len(pdf):,} bytes, {pages(pdf)} page(s))"
+        f"  {label:<22} median {statistics.median(samples):7.1f} ms"
+        f"  p95 {percentile(samples, 95):7.1f} ms  {len(pdf):>7,} bytes  {pages(pdf)} page(s)"
+        f"{ratios}"
     )
-    return median
 
 
 def trivial_weasyprint() -> bytes:
@@ -122,31 +126,36 @@ def dossier_of(record: dict) -> tuple[Dossier, list[DossierComponent]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--new-only", action="store_true", help="skip the WeasyPrint receipt")
+    parser.add_argument("--new-only", action="store_true", help="skip WeasyPrint")
     args = parser.parse_args()
     records = {r["code"]: r for r in json.loads(DATA.read_text(encoding="utf-8"))}
-    base_wp = timed("B_pdf WeasyPrint, trivial one-line PDF", trivial_weasyprint, args.rounds)
-    base_rl = timed("B_pdf ReportLab, trivial one-line PDF", trivial_reportlab, args.rounds)
+    officer = "Nguyễn Văn Cán Bộ"
     for code in ("1.004837", "1.001193"):
         dossier, papers = dossier_of(records[code])
         for label, subset in (("first 3 papers", papers[:3]), (f"{len(papers)} papers", papers)):
-            median = timed(
-                f"form 01 {code} {label}, new (ReportLab)",
-                lambda d=dossier, p=subset: printing.render_receipt(d, p, "Nguyễn Văn Cán Bộ"),
-                args.rounds,
-            )
-            print(
-                f"{'':<48} = {median / base_rl:.1f} × B_pdf ReportLab"
-                f" ({median / base_wp:.2f} × B_pdf WeasyPrint)"
-            )
-            if args.new_only:
-                continue
-            median = timed(
-                f"form 01 {code} {label}, old (WeasyPrint)",
-                lambda d=dossier, p=subset: printing.render_receipt_html(d, p, "Nguyễn Văn Cán Bộ"),
-                args.rounds,
-            )
-            print(f"{'':<48} = {median / base_wp:.1f} × B_pdf WeasyPrint")
+            renders = {
+                "B_pdf ReportLab": trivial_reportlab,
+                "new (ReportLab)": lambda d=dossier, p=subset: printing.render_receipt(
+                    d, p, officer
+                ),
+            }
+            if not args.new_only:
+                renders["B_pdf WeasyPrint"] = trivial_weasyprint
+                renders["old (WeasyPrint)"] = lambda d=dossier, p=subset: (
+                    printing.render_receipt_html(d, p, officer)
+                )
+            print(f"form 01 {code}, {label}:")
+            got = interleaved(renders, args.rounds)
+            median = {k: statistics.median(v[0]) for k, v in got.items()}
+            for name, (samples, pdf) in got.items():
+                ratios = ""
+                if name.startswith("new"):
+                    ratios = f"  = {median[name] / median['B_pdf ReportLab']:.1f} × B_pdf RL"
+                    if "B_pdf WeasyPrint" in median:
+                        ratios += f", {median[name] / median['B_pdf WeasyPrint']:.2f} × B_pdf WP"
+                elif name.startswith("old"):
+                    ratios = f"  = {median[name] / median['B_pdf WeasyPrint']:.1f} × B_pdf WP"
+                line(name, samples, pdf, ratios)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from xml.sax.saxutils import escape
 from django.core.exceptions import ImproperlyConfigured
 from reportlab import rl_config
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -178,17 +178,9 @@ class _Styles:
         self.sign_hint = _style(
             "sign_hint", 12, fontName=f"{FAMILY}-Italic", alignment=TA_CENTER, spaceAfter=0
         )
-        self.page_no = _style("page_no", alignment=TA_LEFT)
 
 
-_styles: _Styles | None = None
-
-
-def _get_styles() -> _Styles:
-    global _styles
-    if _styles is None:
-        _styles = _Styles()
-    return _styles
+STYLES_OF_FORM = _Styles()
 
 
 # --- flowables ----------------------------------------------------------------------------------
@@ -299,7 +291,7 @@ def trivial_pdf() -> bytes:
     through the same document template as form 01."""
     register_fonts()
     buffer = io.BytesIO()
-    _document(buffer, "Hồ sơ").build([Paragraph("Hồ sơ", _get_styles().body)])
+    _document(buffer, "Hồ sơ").build([Paragraph("Hồ sơ", STYLES_OF_FORM.body)])
     return buffer.getvalue()
 
 
@@ -453,7 +445,7 @@ def _signatures(c: ReceiptContent, s: _Styles, width: float) -> Table:
 def receipt(c: ReceiptContent) -> bytes:
     """Form 01 as PDF bytes."""
     register_fonts()
-    s = _get_styles()
+    s = STYLES_OF_FORM
     buffer = io.BytesIO()
     doc = _document(buffer, c.title)
     width = doc.width
