@@ -191,6 +191,18 @@ def text(value: object) -> str:
     return escape(unicodedata.normalize("NFC", str(value if value is not None else "")))
 
 
+class Para(Paragraph):
+    """A paragraph that keeps its line breaking for the width it was made for (it depends on
+    nothing else): tables wrap their cells more than once, and the papers table wraps every
+    remaining row again at each page break (a 33-paper receipt broke each name 4–5 times)."""
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 (ReportLab's names)
+        if availWidth == getattr(self, "_wrapped_at", None):
+            return self.width, self.height
+        self._wrapped_at = availWidth
+        return super().wrap(availWidth, availHeight)
+
+
 class QRCode(Flowable):
     """A QR module matrix (quiet zone included) drawn as filled rectangles, `size` square."""
 
@@ -291,7 +303,7 @@ def trivial_pdf() -> bytes:
     through the same document template as form 01."""
     register_fonts()
     buffer = io.BytesIO()
-    _document(buffer, "Hồ sơ").build([Paragraph("Hồ sơ", STYLES_OF_FORM.body)])
+    _document(buffer, "Hồ sơ").build([Para("Hồ sơ", STYLES_OF_FORM.body)])
     return buffer.getvalue()
 
 
@@ -334,16 +346,16 @@ class ReceiptContent:
 def _header(c: ReceiptContent, s: _Styles, width: float) -> list:
     agency = []
     if c.agency_parent:
-        agency.append(Paragraph(text(c.agency_parent), s.header))
-    agency += [Paragraph(f"<b>{text(c.agency_name)}</b>", s.header), Rule(0.35)]
+        agency.append(Para(text(c.agency_parent), s.header))
+    agency += [Para(f"<b>{text(c.agency_name)}</b>", s.header), Rule(0.35)]
     motto = [
-        Paragraph("<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>", s.header),
-        Paragraph("<b>Độc lập - Tự do - Hạnh phúc</b>", s.header),
+        Para("<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>", s.header),
+        Para("<b>Độc lập - Tự do - Hạnh phúc</b>", s.header),
         Rule(0.35),
     ]
     table = Table([[agency, motto]], colWidths=[width * 0.42, width * 0.58])
     table.setStyle(_NO_PADDING)
-    return [Paragraph("Mẫu số 01", s.form_no), table, Spacer(0, 4 * mm)]
+    return [Para("Mẫu số 01", s.form_no), table, Spacer(0, 4 * mm)]
 
 
 _NO_PADDING = TableStyle(
@@ -402,7 +414,7 @@ def _papers(c: ReceiptContent, s: _Styles, width: float) -> Table:
         rows.append(
             [
                 str(number),
-                Paragraph(text(paper.name), s.cell),
+                Para(text(paper.name), s.cell),
                 unicodedata.normalize("NFC", str(paper.originals)),
                 unicodedata.normalize("NFC", str(paper.copies)),
             ]
@@ -427,10 +439,10 @@ def _papers(c: ReceiptContent, s: _Styles, width: float) -> Table:
 def _signatures(c: ReceiptContent, s: _Styles, width: float) -> Table:
     def column(role: str, name: str) -> list:
         return [
-            Paragraph(f"<b>{role}</b>", s.sign),
-            Paragraph("(Ký và ghi rõ họ tên)", s.sign_hint),
+            Para(f"<b>{role}</b>", s.sign),
+            Para("(Ký và ghi rõ họ tên)", s.sign_hint),
             Spacer(0, 18 * mm),
-            Paragraph(f"<b>{text(name)}</b>", s.sign),
+            Para(f"<b>{text(name)}</b>", s.sign),
         ]
 
     table = Table(
@@ -450,8 +462,8 @@ def receipt(c: ReceiptContent) -> bytes:
     doc = _document(buffer, c.title)
     width = doc.width
 
-    def p(markup: str, style: ParagraphStyle = s.body) -> Paragraph:
-        return Paragraph(markup, style)
+    def p(markup: str, style: ParagraphStyle = s.body) -> Para:
+        return Para(markup, style)
 
     applicant = [
         p(f"{text(c.receiving_unit)} tiếp nhận hồ sơ của:"),
@@ -468,7 +480,7 @@ def receipt(c: ReceiptContent) -> bytes:
             f"Thư điện tử: {text(c.applicant_email or '……………')}"
         ),
     ]
-    qr = [QRCode(c.qr, QR_SIZE), Paragraph("Quét mã để tra cứu hồ sơ", s.caption)]
+    qr = [QRCode(c.qr, QR_SIZE), Para("Quét mã để tra cứu hồ sơ", s.caption)]
     beside = Table([[applicant, qr]], colWidths=[width - QR_SIZE - 4 * mm, QR_SIZE + 4 * mm])
     beside.setStyle(
         TableStyle([*_NO_PADDING.getCommands(), ("LEFTPADDING", (1, 0), (1, 0), 4 * mm)])
