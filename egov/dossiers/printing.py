@@ -20,7 +20,7 @@ under the Vietnamese locale and their wording is not offered for translation.
 
 Rendering: forms 02–07 are Django templates under `dossiers/forms/` and one print stylesheet,
 laid out by WeasyPrint. Form 01, printed at the counter while the applicant waits, is laid out by
-ReportLab (`receipt_pdf`, 5–25 times faster: bench/README.md "printed forms"), with its QR code
+ReportLab (`receipt_pdf`, 5–10 times faster: bench/README.md "printed forms"), with its QR code
 drawn as vectors; its WeasyPrint template stays as the layout's reference
 (`render_receipt_html`). Fonts come from the machine (Debian's fonts-liberation2: "Liberation
 Serif", the metrics of Times New Roman, with every Vietnamese letter) and are embedded as
@@ -247,7 +247,7 @@ def receipt(dossier: Dossier) -> bytes:
 
 def render_receipt(dossier: Dossier, components: list[Any], officer: str) -> bytes:
     """Form 01 from what it shows, without reading anything more (also used by the bench), laid
-    out by ReportLab (`receipt_pdf`: the counter waits for it, WeasyPrint takes 5–25 times as
+    out by ReportLab (`receipt_pdf`: the counter waits for it, WeasyPrint takes 5–10 times as
     long)."""
     from egov.dossiers import receipt_pdf
 

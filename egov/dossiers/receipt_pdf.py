@@ -1,7 +1,7 @@
 """Form 01 (receipt and appointment slip) laid out by ReportLab, not WeasyPrint.
 
 Why: the receipt is printed at the counter while the applicant waits, and WeasyPrint's CSS
-cascade and Pango layout cost 200 ms to 1 s for it (bench/README.md, "printed forms"). ReportLab
+cascade and Pango layout cost 170 ms to 1 s for it (bench/README.md, "printed forms"). ReportLab
 places the same content with explicit geometry in a few tens of milliseconds. The other forms stay
 on WeasyPrint (`printing.render_pdf`): they are printed rarely.
 
