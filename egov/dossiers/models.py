@@ -52,6 +52,10 @@ NATIONAL_STATUS: dict[str, int | None] = {
 
 CLOSED_STATES = frozenset({State.REFUSED, State.WITHDRAWN, State.STOPPED, State.RETURNED})
 PAUSED_STATES = frozenset({State.AWAITING_SUPPLEMENT, State.AWAITING_PAYMENT})
+# Registered and not closed: the dossiers the work queues are made of. Spelled out (rather than
+# "not closed, not a draft") so that the database can use an index on `state` and the partial
+# indexes below, whose condition is this very list.
+OPEN_STATES = tuple(s.value for s in State if s not in CLOSED_STATES and s != State.DRAFT)
 
 
 class SubmissionChannel(models.IntegerChoices):
@@ -186,6 +190,18 @@ class Dossier(models.Model):
             models.Index(fields=["receiving_unit", "state", "received_at"], name="dossier_recv"),
             models.Index(fields=["applicant", "-created_at"], name="dossier_applicant"),
             models.Index(fields=["state", "due_at"], name="dossier_state_due"),
+            # The work queues read open dossiers only (a few percent of all): by where they
+            # wait and for which role, and by who holds them, in the order of their appointment.
+            models.Index(
+                fields=["current_unit", "current_role", "due_at", "id"],
+                name="dossier_open_at",
+                condition=Q(state__in=OPEN_STATES),
+            ),
+            models.Index(
+                fields=["current_assignee", "due_at", "id"],
+                name="dossier_open_assignee",
+                condition=Q(state__in=OPEN_STATES),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -13,16 +13,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from egov.accounts.models import RoleGrant, User, UserKind
-from egov.accounts.policy import Perm, has_any_scope, has_perm_on, role_scope_q, scope_q
+from egov.accounts.policy import (
+    Perm,
+    grants_of,
+    has_any_scope,
+    has_perm_on,
+    role_scope_q,
+    scope_q,
+)
 from egov.core import vntext
 from egov.core.errors import NotFound, ValidationFailed
 from egov.dossiers.models import (
-    CLOSED_STATES,
+    OPEN_STATES,
     Dossier,
     DossierEvent,
     DossierStep,
@@ -48,23 +57,37 @@ ROLE_OF_PERM = {
 }
 
 
-def _any_of(user: Any, perms: Any, field: str) -> Q | None:
-    """The union of the user's scopes for `perms` on `field`; None when one is system-wide."""
+def _any_of(user: Any, perms: Any) -> Q | None:
+    """The units in the union of the user's scopes for `perms` (a Q on Unit); None when one is
+    system-wide."""
     q = Q(pk__in=[])
     for perm in perms:
         if has_any_scope(user, perm):
-            part = scope_q(user, perm, field)
+            part = scope_q(user, perm, "")
             if not part:
                 return None
             q |= part
     return q
 
 
+def _in_units(field: str, units: Q) -> Q:
+    """Rows whose unit foreign key `field` is one of the units `units` selects (a Q on Unit, as
+    `scope_q(user, perm, "")` gives; an empty Q: every unit).
+
+    Written as `field_id IN (SELECT id FROM units_unit WHERE ...)` rather than through a join on
+    the unit's own columns (`unit.anchor_id = 7 OR unit_id = 7`): the scope then resolves to a
+    handful of unit ids first and each is looked up in the index on `field`, instead of every
+    row being joined to its unit and tested (bench/README.md, issue 5)."""
+    if not units:
+        return Q()
+    return Q(**{f"{field}__in": Unit.objects.filter(units).values("pk")})
+
+
 def dossiers_for_staff(user: Any) -> QuerySet[Dossier]:
-    scope = _any_of(user, DOSSIER_PERMS, "unit")
-    if scope is None:
+    units = _any_of(user, DOSSIER_PERMS)
+    if units is None:
         return Dossier.objects.exclude(state=State.DRAFT)
-    taking_part = DossierUnit.objects.filter(scope, dossier=OuterRef("pk"))
+    taking_part = DossierUnit.objects.filter(_in_units("unit", units), dossier=OuterRef("pk"))
     return Dossier.objects.exclude(state=State.DRAFT).filter(Exists(taking_part))
 
 
@@ -161,19 +184,24 @@ class QueueFilter:
 def _role_steps(user: Any) -> Q:
     """Dossiers whose current step waits for a role the user holds on that step's unit."""
     q = Q(pk__in=[])
+    held = {g.role for g in grants_of(user)}
     for role in ROLE_OF_PERM.values():
+        if role not in held:
+            continue
         # a system-wide grant's empty Q() makes that role's branch match every unit
-        q |= Q(current_role=role) & role_scope_q(user, role, "current_unit")
+        q |= Q(current_role=role) & _in_units("current_unit", role_scope_q(user, role, ""))
     return q
 
 
 def _queue_q(user: Any, queue: str, now: datetime) -> Q | None:
     """The condition of a queue (None: every dossier the user may see)."""
-    open_ = ~Q(state__in=CLOSED_STATES) & ~Q(state=State.DRAFT)
+    open_ = Q(state__in=OPEN_STATES)
     if queue == "to_receive":
-        return Q(state=State.SUBMITTED) & scope_q(user, Perm.DOSSIER_RECEIVE, "receiving_unit")
+        units = scope_q(user, Perm.DOSSIER_RECEIVE, "")
+        return Q(state=State.SUBMITTED) & _in_units("receiving_unit", units)
     if queue == "to_return":
-        return Q(state=State.RESULT_READY) & scope_q(user, Perm.DOSSIER_RECEIVE, "receiving_unit")
+        units = scope_q(user, Perm.DOSSIER_RECEIVE, "")
+        return Q(state=State.RESULT_READY) & _in_units("receiving_unit", units)
     if queue == "mine":
         return open_ & Q(current_assignee_id=user.pk)
     if queue == "to_process":
@@ -226,14 +254,35 @@ def work_queue(
     )
 
 
+# Counts stop here: the page shows "1.000+" beyond it. Counting every dossier of a busy unit
+# (tens of thousands in "all") costs a scan of all of them; the first 1,001 cost little.
+COUNT_CAP = 1000
+
+
+def capped_count(queryset: QuerySet[Any], cap: int | None = None) -> int:
+    """The number of rows, exact up to `cap` (COUNT_CAP); `cap + 1` means "more than `cap`"."""
+    cap = COUNT_CAP if cap is None else cap
+    return queryset.order_by().values("pk")[: cap + 1].count()
+
+
 def queue_counts(user: Any, *, now: datetime | None = None) -> dict[str, int]:
-    """How many dossiers wait in each queue, in one query."""
+    """How many dossiers wait in each queue (the rows `work_queue` lists), in one query. Each
+    count is exact up to COUNT_CAP; COUNT_CAP + 1 means "more than COUNT_CAP"."""
     now = now or timezone.now()
-    aggregates = {}
+    columns, params = [], []
     for queue in QUEUES:
-        condition = _queue_q(user, queue, now)
-        aggregates[queue] = Count("pk", filter=condition) if condition is not None else Count("pk")
-    return dossiers_for_staff(user).aggregate(**aggregates)
+        rows = work_queue(user, QueueFilter(queue=queue), now=now)
+        try:
+            sql, sql_params = rows.order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        except EmptyResultSet:  # a queue of a right the user does not hold
+            columns.append("0")
+            continue
+        # the SQL Django compiled for the queryset; its values stay parameters
+        columns.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")  # noqa: S608
+        params.extend(sql_params)
+    with connections[Dossier.objects.db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(columns), params)
+        return {queue: int(n) for queue, n in zip(QUEUES, cursor.fetchone(), strict=True)}
 
 
 # --- the dossier page ----------------------------------------------------------------------------

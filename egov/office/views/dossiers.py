@@ -6,6 +6,8 @@ through `egov.dossiers.services`, which checks the right, the state and the vers
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,10 +15,10 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -32,6 +34,7 @@ from egov.dossiers.services import ComponentInput, CounterOutcome
 from egov.procedures.models import CODE_PATTERN, Procedure
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # as the API; a larger page number is read as this one
 QUEUE_LABELS = {
     "to_receive": _lazy("Chờ tiếp nhận"),
     "to_process": _lazy("Chờ tôi xử lý"),
@@ -66,6 +69,65 @@ class QueueForm(forms.Form):
         return clean_text(self.cleaned_data.get("q") or "")
 
 
+@dataclass
+class QueuePage:
+    """One page of a work queue. The total is exact up to `selectors.COUNT_CAP`; beyond it the
+    page says "more than 1.000" and pages on by fetching one row more than it shows."""
+
+    rows: list[Any]
+    number: int
+    total: int
+    has_next: bool
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.rows)
+
+    @property
+    def more(self) -> bool:
+        return self.total > selectors.COUNT_CAP
+
+    @property
+    def cap_label(self) -> str:
+        return _grouped(selectors.COUNT_CAP)
+
+    @property
+    def num_pages(self) -> int | None:
+        return None if self.more else max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def queue_page(rows: Any, total: int, number: Any) -> QueuePage:
+    """Page `number` of `rows` (a queryset) of which there are `total` (capped). A page number
+    that is not one is the first page; past the end, the last page when the total is known."""
+    try:
+        number = min(max(int(number), 1), MAX_PAGE)
+    except (TypeError, ValueError):
+        number = 1
+    if total <= selectors.COUNT_CAP:
+        number = min(number, max(1, -(-total // PAGE_SIZE)))
+        start = (number - 1) * PAGE_SIZE
+        shown = list(rows[start : start + PAGE_SIZE]) if total else []
+        return QueuePage(shown, number, total, has_next=start + PAGE_SIZE < total)
+    start = (number - 1) * PAGE_SIZE
+    shown = list(rows[start : start + PAGE_SIZE + 1])
+    return QueuePage(shown[:PAGE_SIZE], number, total, has_next=len(shown) > PAGE_SIZE)
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
@@ -78,10 +140,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         )
     counts = selectors.queue_counts(request.user)
     rows = selectors.work_queue(request.user, filters)
-    paginator = Paginator(rows, PAGE_SIZE)
-    if not filters.search and not filters.state:
-        paginator.count = counts[filters.queue]  # known already: saves a COUNT query
-    page = paginator.get_page(request.GET.get("page"))
+    if filters.search or filters.state:
+        total = selectors.capped_count(rows)
+    else:
+        total = counts[filters.queue]  # known already: saves a COUNT query
+    page = queue_page(rows, total, request.GET.get("page"))
     keep = {k: v for k, v in request.GET.items() if k != "page"}
     return render(
         request,
@@ -91,12 +154,26 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "queues": [
-                {"key": k, "label": v, "count": counts.get(k)} for k, v in QUEUE_LABELS.items()
+                {"key": k, "label": v, "count": _count_label(counts.get(k, 0))}
+                for k, v in QUEUE_LABELS.items()
             ],
             "querystring": urlencode(keep),
             "may_receive": has_any_scope(request.user, Perm.DOSSIER_RECEIVE),
         },
     )
+
+
+def _grouped(n: int) -> str:
+    """`n` with its thousands grouped as the language writes them ("1.000" in Vietnamese; the
+    Vietnamese formats of Django set the separator but no grouping)."""
+    return f"{n:,}".replace(",", str(get_format("THOUSAND_SEPARATOR")))
+
+
+def _count_label(n: int) -> str:
+    """A queue's count as its tab shows it: "1.000+" past the cap."""
+    if n > selectors.COUNT_CAP:
+        return _grouped(selectors.COUNT_CAP) + "+"
+    return _grouped(n)
 
 
 # --- counter reception ------------------------------------------------------------------------------
