@@ -119,8 +119,9 @@ def grants_of(user: Any) -> tuple[GrantView, ...]:
 
 
 def forget_grants(user: Any) -> None:
-    if hasattr(user, "_egov_grants"):
-        del user._egov_grants
+    for name in ("_egov_grants", "_egov_grant_units"):
+        if hasattr(user, name):
+            delattr(user, name)
 
 
 def _grants_with(user: Any, perm: str) -> list[GrantView]:
@@ -164,6 +165,42 @@ def role_scope_q(user: Any, role: str, field: str = "unit") -> Q:
             return Q()
         q |= _unit_q(grant, prefix)
     return q
+
+
+def grant_units(user: Any) -> dict[GrantView, frozenset[int]]:
+    """The ids of the units each of the user's grants covers (`covers`), read in one query and
+    cached on the user object; a system-wide grant is not listed (it covers every unit).
+
+    For lists over large tables: `unit_id IN (3, 17, 18)` lets the database look each unit up in
+    an index and estimate from its statistics how many rows each holds, where a join on the
+    unit's own columns (`unit.anchor_id = 3 OR unit_id = 3`) can only be tested row by row."""
+    cached = getattr(user, "_egov_grant_units", None)
+    if cached is None:
+        grants = [g for g in grants_of(user) if not g.is_global]
+        q = Q(pk__in=[])
+        for grant in grants:
+            q |= _unit_q(grant, "")
+        units = list(Unit.objects.filter(q).only("id", "anchor_id", "path")) if grants else []
+        cached = {g: frozenset(u.pk for u in units if covers(g, u)) for g in grants}
+        user._egov_grant_units = cached
+    return cached
+
+
+def scope_unit_ids(user: Any, perm: str | None = None, role: str | None = None) -> set[int] | None:
+    """The ids of the units in the user's scope for `perm` (or where the user holds `role`
+    itself, as `role_scope_q`); None when that scope is system-wide. The same units as
+    `scope_q(user, perm, "")` / `role_scope_q(user, role, "")` select."""
+    if role is not None:
+        grants = [g for g in grants_of(user) if g.role == role]
+    else:
+        grants = _grants_with(user, perm)
+    if any(g.is_global for g in grants):
+        return None
+    covered = grant_units(user)
+    ids: set[int] = set()
+    for grant in grants:
+        ids |= covered[grant]
+    return ids
 
 
 def has_any_scope(user: Any, perm: str) -> bool:

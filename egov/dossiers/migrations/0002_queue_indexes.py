@@ -16,6 +16,10 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='dossier',
+            index=models.Index(fields=['due_at', 'id'], name='dossier_due'),
+        ),
+        migrations.AddIndex(
+            model_name='dossier',
             index=models.Index(condition=models.Q(('state__in', ('submitted', 'received', 'processing', 'awaiting_supplement', 'awaiting_payment', 'result_ready'))), fields=['current_unit', 'current_role', 'due_at', 'id'], name='dossier_open_at'),
         ),
         migrations.AddIndex(

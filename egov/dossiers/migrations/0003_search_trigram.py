@@ -38,13 +38,20 @@ def create(apps, schema_editor):
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS {INDEX} ON {table} USING gin (search_key gin_trgm_ops)"
         )
+        # How often a part of a name occurs is estimated from a sample of the column: the
+        # default (100) is too coarse to choose between walking the queue in order and reading
+        # the index (off by 3x for "tran van" on 1,000,000 dossiers).
+        cursor.execute(f"ALTER TABLE {table} ALTER COLUMN search_key SET STATISTICS 1000")
+        cursor.execute(f"ANALYZE {table} (search_key)")
 
 
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    table = apps.get_model("dossiers", "Dossier")._meta.db_table
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(f"DROP INDEX IF EXISTS {INDEX}")
+        cursor.execute(f"ALTER TABLE {table} ALTER COLUMN search_key SET STATISTICS -1")
 
 
 class Migration(migrations.Migration):

@@ -200,30 +200,43 @@ def test_the_page_shows_a_capped_count_and_pages_without_a_total(client, busy):
     ordered = list(
         selectors.work_queue(officer, selectors.QueueFilter("all")).values_list("code", flat=True)
     )
-    # the last page: no link further; past it, an empty page that links back
+    assert len(ordered) == 1200
+    # the last page: the total is known there; no link further
     last = client.get("/office/dossiers/?queue=all&page=24").content.decode()
     assert ordered[-1] in last and ordered[1150] in last and ordered[1149] not in last
+    assert _caption(last) == "1200 hồ sơ" and "Trang 24/24" in last
     assert "page=25" not in last and "page=23" in last
+    # past it: an empty page that says so and links back
     past = client.get("/office/dossiers/?queue=all&page=30").content.decode()
+    assert _caption(past) == "Không có hồ sơ nào ở trang này."
     assert "Không có hồ sơ nào." in past and "page=29" in past
-    # filtered: the filtered rows are counted, with the same cap
+    # "all" filtered is not counted: more than a page, or the exact number on the only page
     returned = client.get("/office/dossiers/?queue=all&state=returned").content.decode()
-    assert _caption(returned) == "Trên 1.000 hồ sơ"
+    assert _caption(returned) == "Trên 50 hồ sơ" and "page=2" in returned
+    second = client.get("/office/dossiers/?queue=all&state=returned&page=2").content.decode()
+    assert _caption(second) == "Trên 100 hồ sơ"
     refused = Dossier.objects.filter(state=State.REFUSED).count()
     body = client.get("/office/dossiers/?queue=all&state=refused").content.decode()
+    assert 0 < refused <= 50
     assert _caption(body) == f"{refused} hồ sơ" and 'class="pager"' not in body
-    # under the cap: the exact total and the number of pages, as before
+    # the other queues: the exact total and the number of pages, as before
     login_verified(client, busy.other["specialist"])
     waiting = selectors.queue_counts(busy.other["specialist"])["to_process"]
     body = client.get("/office/dossiers/?queue=to_process").content.decode()
     assert 0 < waiting <= 50 and _caption(body) == f"{waiting} hồ sơ"
+    body = client.get("/office/dossiers/?queue=to_process&state=processing").content.decode()
+    processing = selectors.work_queue(
+        busy.other["specialist"], selectors.QueueFilter("to_process", state="processing")
+    ).count()
+    assert _caption(body) == f"{processing} hồ sơ"
 
 
 def test_page_numbers_out_of_range(client, busy):
     login_verified(client, busy.other["officer"])
     for page in ("0", "-3", "abc", "99999999999999999999"):
         assert client.get(f"/office/dossiers/?queue=all&page={page}").status_code == 200
-    body = client.get("/office/dossiers/?queue=all&state=refused&page=9").content.decode()
-    refused = Dossier.objects.filter(state=State.REFUSED).count()
-    assert refused <= 50 and _caption(body) == f"{refused} hồ sơ"
-    assert "Không có hồ sơ nào." not in body  # the last (only) page, as the paginator did
+    # a counted queue: past the end is its last page, as the paginator did
+    login_verified(client, busy.other["specialist"])
+    waiting = selectors.queue_counts(busy.other["specialist"])["to_process"]
+    body = client.get("/office/dossiers/?queue=to_process&page=9").content.decode()
+    assert _caption(body) == f"{waiting} hồ sơ" and "Không có hồ sơ nào." not in body

@@ -71,28 +71,27 @@ class QueueForm(forms.Form):
 
 @dataclass
 class QueuePage:
-    """One page of a work queue. The total is exact up to `selectors.COUNT_CAP`; beyond it the
-    page says "more than 1.000" and pages on by fetching one row more than it shows."""
+    """One page of a work queue. `total` is the exact number of rows when it is known: counted
+    up to `selectors.COUNT_CAP`, or found on the last page. Otherwise the page says how many
+    there are at least (`more_than`: "more than 1.000", "more than 50") and pages on by
+    fetching one row more than it shows."""
 
     rows: list[Any]
     number: int
-    total: int
     has_next: bool
+    total: int | None = None
+    more_than: int | None = None
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.rows)
 
     @property
-    def more(self) -> bool:
-        return self.total > selectors.COUNT_CAP
-
-    @property
-    def cap_label(self) -> str:
-        return _grouped(selectors.COUNT_CAP)
+    def more_than_label(self) -> str:
+        return _grouped(self.more_than or 0)
 
     @property
     def num_pages(self) -> int | None:
-        return None if self.more else max(1, -(-self.total // PAGE_SIZE))
+        return None if self.total is None else max(1, -(-self.total // PAGE_SIZE))
 
     @property
     def has_previous(self) -> bool:
@@ -111,21 +110,29 @@ class QueuePage:
         return self.number + 1
 
 
-def queue_page(rows: Any, total: int, number: Any) -> QueuePage:
-    """Page `number` of `rows` (a queryset) of which there are `total` (capped). A page number
-    that is not one is the first page; past the end, the last page when the total is known."""
+def queue_page(rows: Any, total: int | None, number: Any) -> QueuePage:
+    """Page `number` of `rows` (a queryset). `total`: their number as counted (capped: more than
+    COUNT_CAP when above it), or None when not counted. A page number that is not one is the
+    first page; past the end, the last page when the total is known."""
     try:
         number = min(max(int(number), 1), MAX_PAGE)
     except (TypeError, ValueError):
         number = 1
-    if total <= selectors.COUNT_CAP:
+    if total is not None and total <= selectors.COUNT_CAP:
         number = min(number, max(1, -(-total // PAGE_SIZE)))
         start = (number - 1) * PAGE_SIZE
         shown = list(rows[start : start + PAGE_SIZE]) if total else []
-        return QueuePage(shown, number, total, has_next=start + PAGE_SIZE < total)
+        return QueuePage(shown, number, has_next=start + PAGE_SIZE < total, total=total)
     start = (number - 1) * PAGE_SIZE
     shown = list(rows[start : start + PAGE_SIZE + 1])
-    return QueuePage(shown[:PAGE_SIZE], number, total, has_next=len(shown) > PAGE_SIZE)
+    if len(shown) > PAGE_SIZE:
+        at_least = start + PAGE_SIZE
+        if total is not None:  # counted: more than COUNT_CAP
+            at_least = max(at_least, selectors.COUNT_CAP)
+        return QueuePage(shown[:PAGE_SIZE], number, has_next=True, more_than=at_least)
+    if shown or number == 1:  # the last page: now the total is known
+        return QueuePage(shown, number, has_next=False, total=start + len(shown))
+    return QueuePage([], number, has_next=False)  # past the end of an uncounted list
 
 
 @login_required
@@ -140,10 +147,14 @@ def queue(request: HttpRequest) -> HttpResponse:
         )
     counts = selectors.queue_counts(request.user)
     rows = selectors.work_queue(request.user, filters)
-    if filters.search or filters.state:
-        total = selectors.capped_count(rows)
-    else:
+    if not filters.search and not filters.state:
         total = counts[filters.queue]  # known already: saves a COUNT query
+    elif filters.queue == "all":
+        # every dossier the user may see, filtered: not counted (it would read every match in
+        # the unit's tens of thousands of dossiers); the page tells "more than 50" and pages on
+        total = None
+    else:
+        total = selectors.capped_count(rows)  # open dossiers only: a few rows to count
     page = queue_page(rows, total, request.GET.get("page"))
     keep = {k: v for k, v in request.GET.items() if k != "page"}
     return render(
