@@ -134,3 +134,44 @@ def test_grants_are_read_in_one_query(make_official, commune_a, django_assert_nu
     with django_assert_num_queries(1):
         for _ in range(5):
             policy.has_perm_on(leader, Perm.UNIT_VIEW, commune_a)
+
+
+def test_scope_unit_ids_are_the_units_scope_q_selects(
+    make_official, make_user, province, commune_a, commune_b, ubnd_a
+):
+    """The ids the dossier queues filter on are exactly the units the Q objects select:
+    own unit, merged history, subtrees, several grants, none, system-wide."""
+    old = unit_create(
+        actor=None, name="Xã Cũ", kind=UnitKind.COMMUNE, parent=province, code="99003", audit=False
+    )
+    old.merged_into = commune_a
+    old.valid_to = old.valid_from
+    refresh_path(old)
+    old.save()
+    two = make_official(Role.ONE_STOP_OFFICER, commune_a)
+    RoleGrant.objects.create(user=two, role=Role.SPECIALIST, unit=commune_b, include_subtree=True)
+    admin = make_user(kind=UserKind.OFFICIAL)
+    RoleGrant.objects.create(user=admin, role=Role.SYSTEM_ADMIN, unit=None)
+    users = [
+        make_official(Role.LEADER, commune_a),
+        make_official(Role.LEADER, province, include_subtree=True),
+        make_official(Role.CLERK, ubnd_a),
+        two,
+        admin,
+        make_user(kind=UserKind.CITIZEN),
+    ]
+    every = set(Unit.objects.values_list("id", flat=True))
+    for user in users:
+        for perm in (Perm.UNIT_VIEW, Perm.DOSSIER_RECEIVE, Perm.DOSSIER_PROCESS, Perm.USER_MANAGE):
+            ids = policy.scope_unit_ids(user, perm)
+            assert (every if ids is None else ids) == visible_unit_ids(user, perm)
+        for role in Role.values:
+            ids = policy.scope_unit_ids(user, role=role)
+            q = Unit.objects.filter(policy.role_scope_q(user, role, ""))
+            assert (every if ids is None else ids) == set(q.values_list("id", flat=True))
+    assert old.id in policy.scope_unit_ids(users[0], Perm.DOSSIER_APPROVE)
+    # a grant taken away is forgotten with the grants
+    RoleGrant.objects.filter(user=two, role=Role.SPECIALIST).delete()
+    assert policy.scope_unit_ids(two, Perm.DOSSIER_PROCESS)
+    policy.forget_grants(two)
+    assert policy.scope_unit_ids(two, Perm.DOSSIER_PROCESS) == set()
