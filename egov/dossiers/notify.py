@@ -75,7 +75,7 @@ def notify_applicant(dossier: Dossier, event: str, detail: str = "") -> int:
     """Queue the message for `event` to the applicant's e-mail and phone; answers how many."""
     from egov.dossiers.printing import lookup_url
     from egov.notifications.models import Channel
-    from egov.notifications.services import enqueue
+    from egov.notifications.services import enqueue_all, message
 
     with translation.override("vi"):
         found = _message(dossier, event, detail[:500])
@@ -84,7 +84,7 @@ def notify_applicant(dossier: Dossier, event: str, detail: str = "") -> int:
         subject, text = found
         link = lookup_url(dossier) if dossier.code and dossier.lookup_code else ""
         body = f"{text}\n{_('Tra cứu')}: {link}" if link else text
-    sent = 0
+    queued = []
     for channel, recipient in (
         (Channel.EMAIL, dossier.applicant_email),
         (Channel.SMS, dossier.applicant_phone),
@@ -92,16 +92,17 @@ def notify_applicant(dossier: Dossier, event: str, detail: str = "") -> int:
         if not recipient:
             continue
         try:
-            enqueue(
-                channel=channel,
-                recipient=recipient,
-                subject=subject,
-                body=body,
-                ref=f"dossier:{dossier.pk}",
+            queued.append(
+                message(
+                    channel=channel,
+                    recipient=recipient,
+                    subject=subject,
+                    body=body,
+                    ref=f"dossier:{dossier.pk}",
+                )
             )
         except ValidationFailed:
             # The address was checked when the dossier was lodged; a number the SMS channel
             # cannot reach (a landline) is simply not texted.
             continue
-        sent += 1
-    return sent
+    return len(enqueue_all(queued))  # one INSERT for the e-mail and the SMS

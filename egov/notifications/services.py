@@ -41,13 +41,13 @@ def _text(value: str) -> str:
     return value.encode("utf-8", "replace").decode("utf-8")
 
 
-def enqueue(
+def message(
     *, channel: str, recipient: str, subject: str, body: str, ref: str = "", html: str = ""
 ) -> Notification:
-    """Queue one message in the caller's transaction; it is sent after the commit.
+    """One message checked and ready to queue (not saved: `enqueue_all` queues it).
 
-    A rolled-back transaction sends nothing. Refuses (ValidationFailed) an unknown channel, a
-    recipient that is not an e-mail address / Vietnamese mobile number, and an empty body.
+    Refuses (ValidationFailed) an unknown channel, a recipient that is not an e-mail address /
+    Vietnamese mobile number, and an empty body.
     """
     if channel == Channel.EMAIL:
         recipient = normalise_email(recipient)
@@ -67,7 +67,7 @@ def enqueue(
     ref = _text(ref).strip()
     if len(ref) > 100:
         raise ValidationFailed(_("Mã liên quan quá dài."), code="bad_ref", field="ref")
-    notification = Notification.objects.create(
+    return Notification(
         channel=channel,
         recipient=recipient,
         subject=subject,
@@ -75,8 +75,31 @@ def enqueue(
         body_html=_text(html) if channel == Channel.EMAIL else "",
         ref=ref,
     )
-    schedule(notification.pk)
-    return notification
+
+
+def enqueue_all(messages: list[Notification]) -> list[Notification]:
+    """Queue messages made by `message` in the caller's transaction, in one INSERT; each is sent
+    after the commit. A rolled-back transaction sends nothing."""
+    if not messages:
+        return []
+    rows = Notification.objects.bulk_create(messages)
+    for row in rows:
+        schedule(row.pk)
+    return rows
+
+
+def enqueue(
+    *, channel: str, recipient: str, subject: str, body: str, ref: str = "", html: str = ""
+) -> Notification:
+    """Queue one message in the caller's transaction; it is sent after the commit.
+
+    A rolled-back transaction sends nothing. Refuses (ValidationFailed) an unknown channel, a
+    recipient that is not an e-mail address / Vietnamese mobile number, and an empty body.
+    """
+    built = message(
+        channel=channel, recipient=recipient, subject=subject, body=body, ref=ref, html=html
+    )
+    return enqueue_all([built])[0]
 
 
 def schedule(notification_id: int) -> None:
