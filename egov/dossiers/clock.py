@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar as pycalendar
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -55,18 +56,26 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, pycalendar.monthrange(year, month)[1]))
 
 
-def appointment(dossier: Dossier, received_at: datetime) -> tuple[datetime, datetime] | None:
+# `appointment`'s cutoff when the caller has not read the unit's assignment.
+UNKNOWN: Any = object()
+
+
+def appointment(
+    dossier: Dossier, received_at: datetime, *, cutoff: Any = UNKNOWN
+) -> tuple[datetime, datetime] | None:
     """(counted_from, due_at) for a dossier received at `received_at`, or None when the
-    procedure has no structured time for it (the officer then sets the appointment)."""
+    procedure has no structured time for it (the officer then sets the appointment).
+    `cutoff`: the receiving unit's cutoff for the procedure, when the caller read it already."""
     method = method_for(dossier)
     if method is None:
         return None
     unit = dossier.receiving_unit
-    cutoff = (
-        Assignment.objects.filter(unit=unit, procedure_id=dossier.procedure_id)
-        .values_list("cutoff", flat=True)
-        .first()
-    )
+    if cutoff is UNKNOWN:
+        cutoff = (
+            Assignment.objects.filter(unit=unit, procedure_id=dossier.procedure_id)
+            .values_list("cutoff", flat=True)
+            .first()
+        )
     amount: Decimal = method.time_amount
     if method.time_unit == TimeUnit.MONTH:
         if amount != amount.to_integral_value():

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,7 @@ from egov.accounts.models import UserKind
 from egov.accounts.policy import Perm, has_perm_on
 from egov.audit.services import audit_record
 from egov.core import vntext
-from egov.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from egov.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from egov.core.workflow import Transition, locked_for_transition
 from egov.dossiers import clock
 from egov.dossiers.applicants import ApplicantData, applicant_from_profile, clean_applicant
@@ -100,9 +101,11 @@ def _label(actor: Any) -> str:
     return getattr(actor, "full_name", "") or actor.get_username()
 
 
-def _lock(dossier_id: Any, expected_version: int | None) -> Dossier:
+def _lock(dossier_id: Any, expected_version: int | None, *related: str) -> Dossier:
+    """The dossier locked for a change, with what every transition reads (the receiving unit,
+    the procedure's version, the current step and its unit) in the same query, plus `related`."""
     return locked_for_transition(
-        Dossier.objects.select_related("receiving_unit", "version", "current_step"),
+        Dossier.objects.select_related("receiving_unit", "version", "current_step__unit", *related),
         dossier_id,
         expected_version=expected_version,
         version_field="row_version",
@@ -161,8 +164,12 @@ def _search_key(dossier: Dossier) -> str:
     return vntext.search_key(" ".join(p for p in parts if p))[:600]
 
 
-def _participate(dossier: Dossier, units: Sequence[Unit]) -> None:
-    known = set(DossierUnit.objects.filter(dossier=dossier).values_list("unit_id", flat=True))
+def _participate(dossier: Dossier, units: Sequence[Unit], *, new: bool = False) -> None:
+    """Record the units taking part in the dossier (`new`: a dossier created in this
+    transaction, which has none yet)."""
+    known = set()
+    if not new:
+        known = set(DossierUnit.objects.filter(dossier=dossier).values_list("unit_id", flat=True))
     fresh = {u.pk for u in units} - known
     DossierUnit.objects.bulk_create([DossierUnit(dossier=dossier, unit_id=pk) for pk in fresh])
 
@@ -300,10 +307,39 @@ def draft_create(
             subject=version.name,
         )
         _copy_checklist(dossier, None)
-        _participate(dossier, [unit])
+        _participate(dossier, [unit], new=True)
         _event(dossier, actor=actor, action="draft", state_from="", at=_now(at), unit=unit)
         _audit(actor, "draft_create", dossier, unit, procedure=procedure.code)
     return dossier
+
+
+_DRAFT_FIELDS = (
+    "applicant_kind",
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_tax_code",
+    "applicant_address",
+    "applicant_phone",
+    "applicant_email",
+    "delivery",
+    "delivery_address",
+)
+
+
+def _edit_draft(
+    actor: Any, dossier: Dossier, applicant: ApplicantData, delivery: str, delivery_address: str
+) -> list[str]:
+    """Check and apply the applicant's changes to their locked draft (not saved); answers the
+    names of the fields that changed."""
+    if not _is_applicant(actor, dossier):
+        raise NotFound(_("Không tìm thấy hồ sơ."))
+    if dossier.state != State.DRAFT:
+        raise Conflict(_("Hồ sơ đã nộp không sửa được nữa."), code="illegal_transition")
+    before = {name: getattr(dossier, name) for name in _DRAFT_FIELDS}
+    _fill_applicant(dossier, applicant)
+    dossier.delivery, dossier.delivery_address = _delivery(delivery, delivery_address)
+    dossier.search_key = _search_key(dossier)
+    return [name for name in _DRAFT_FIELDS if getattr(dossier, name) != before[name]]
 
 
 def draft_update(
@@ -317,64 +353,99 @@ def draft_update(
 ) -> Dossier:
     with transaction.atomic():
         dossier = _lock(dossier_id, expected_version)
-        if not _is_applicant(actor, dossier):
-            raise NotFound(_("Không tìm thấy hồ sơ."))
-        if dossier.state != State.DRAFT:
-            raise Conflict(_("Hồ sơ đã nộp không sửa được nữa."), code="illegal_transition")
-        _fill_applicant(dossier, applicant)
-        dossier.delivery, dossier.delivery_address = _delivery(delivery, delivery_address)
-        dossier.search_key = _search_key(dossier)
-        _save(
-            dossier,
-            "applicant_kind",
-            "applicant_name",
-            "applicant_id_number",
-            "applicant_tax_code",
-            "applicant_address",
-            "applicant_phone",
-            "applicant_email",
-            "delivery",
-            "delivery_address",
-            "search_key",
-        )
+        _edit_draft(actor, dossier, applicant, delivery, delivery_address)
+        _save(dossier, *_DRAFT_FIELDS, "search_key")
         _audit(actor, "draft_update", dossier, dossier.receiving_unit)
     return dossier
 
 
+@dataclass(frozen=True)
+class DraftChanges:
+    """What the draft page sends with "Nộp hồ sơ": the applicant's data and how the result is
+    to be delivered, saved together with the submission."""
+
+    applicant: ApplicantData
+    delivery: str = Delivery.ELECTRONIC
+    delivery_address: str = ""
+
+
+def _check_submission(dossier: Dossier, *, applicant_checked: bool) -> list[int]:
+    """Refuse a draft that cannot be submitted yet; answers the papers that have files but are
+    not marked provided (marked when the submission is written)."""
+    _check(dossier, "submit")
+    if not applicant_checked:
+        clean_applicant(_applicant_of(dossier))
+    if dossier.delivery == Delivery.POST and not dossier.delivery_address:
+        raise ValidationFailed(
+            _("Hãy ghi địa chỉ nhận kết quả qua bưu chính."), field="delivery_address"
+        )
+    _version_in_force(dossier.procedure)
+    # One query: the papers not marked provided, and whether each has a file.
+    pending = list(
+        dossier.components.filter(provided=False)
+        .annotate(has_files=Exists(DossierFile.objects.filter(component=OuterRef("pk"))))
+        .only("pk", "name", "originals", "copies")
+    )
+    required = [c for c in pending if not c.has_files and (c.originals or c.copies)]
+    if required:
+        raise ValidationFailed(
+            _("Còn thiếu tệp của giấy tờ: %(name)s") % {"name": required[0].name[:200]},
+            field="components",
+            code="component_missing",
+        )
+    return [c.pk for c in pending if c.has_files]
+
+
 def submit(
-    *, actor: Any, dossier_id: Any, expected_version: int | None, at: datetime | None = None
+    *,
+    actor: Any,
+    dossier_id: Any,
+    expected_version: int | None,
+    changes: DraftChanges | None = None,
+    at: datetime | None = None,
 ) -> Dossier:
-    """The applicant submits their draft: it gets its code and lookup code (status 1)."""
+    """The applicant submits their draft: it gets its code and lookup code (status 1).
+
+    With `changes` (the draft page's "save and submit"), the draft's data are saved first, as
+    `draft_update` does, in the same transaction: one lock, one history row, one audit event.
+    If the data are valid but the draft cannot be submitted yet (a paper without its file ...),
+    the data are still saved (with their `draft_update` event) before the refusal is raised."""
     now = _now(at)
+    refusal: DomainError | None = None
     with transaction.atomic():
-        dossier = _lock(dossier_id, expected_version)
+        dossier = _lock(dossier_id, expected_version, "procedure__current")
         if not _is_applicant(actor, dossier):
             raise NotFound(_("Không tìm thấy hồ sơ."))
-        _check(dossier, "submit")
-        clean_applicant(_applicant_of(dossier))
-        if dossier.delivery == Delivery.POST and not dossier.delivery_address:
-            raise ValidationFailed(
-                _("Hãy ghi địa chỉ nhận kết quả qua bưu chính."), field="delivery_address"
+        saved: list[str] = []
+        if changes is not None:
+            saved = _edit_draft(
+                actor, dossier, changes.applicant, changes.delivery, changes.delivery_address
             )
-        _version_in_force(dossier.procedure)
-        missing = dossier.components.filter(files__isnull=True, provided=False)
-        required = [c for c in missing if c.originals or c.copies]
-        if required:
-            raise ValidationFailed(
-                _("Còn thiếu tệp của giấy tờ: %(name)s") % {"name": required[0].name[:200]},
-                field="components",
-                code="component_missing",
-            )
-        dossier.components.filter(files__isnull=False).update(provided=True)
-        dossier.code = next_dossier_code(dossier.receiving_unit, now)
-        dossier.lookup_code = new_lookup_code()
-        dossier.submitted_at = now
-        dossier.state = State.SUBMITTED
-        dossier.search_key = _search_key(dossier)
-        _save(dossier, "code", "lookup_code", "submitted_at", "state", "search_key")
-        _event(dossier, actor=actor, action="submit", state_from=State.DRAFT, at=now)
-        notify_applicant(dossier, "submit")
-        _audit(actor, "submit", dossier, dossier.receiving_unit)
+        try:
+            with_files = _check_submission(dossier, applicant_checked=changes is not None)
+        except DomainError as exc:
+            if changes is None:
+                raise
+            refusal = exc
+        if refusal is not None:
+            _save(dossier, *_DRAFT_FIELDS, "search_key")
+            _audit(actor, "draft_update", dossier, dossier.receiving_unit)
+        else:
+            if with_files:
+                DossierComponent.objects.filter(pk__in=with_files).update(provided=True)
+            dossier.code = next_dossier_code(dossier.receiving_unit, now)
+            dossier.lookup_code = new_lookup_code()
+            dossier.submitted_at = now
+            dossier.state = State.SUBMITTED
+            dossier.search_key = _search_key(dossier)
+            fields = ("code", "lookup_code", "submitted_at", "state", "search_key")
+            _save(dossier, *fields, *(_DRAFT_FIELDS if changes is not None else ()))
+            _event(dossier, actor=actor, action="submit", state_from=State.DRAFT, at=now)
+            notify_applicant(dossier, "submit")
+            extra = {"saved": saved} if saved else {}
+            _audit(actor, "submit", dossier, dossier.receiving_unit, **extra)
+    if refusal is not None:
+        raise refusal
     return dossier
 
 
@@ -511,9 +582,13 @@ def _template_for(dossier: Dossier, unit: Unit) -> ProcessTemplate:
     return template
 
 
-def _start_clock(dossier: Dossier, now: datetime, due_at: datetime | None) -> None:
+def _start_clock(
+    dossier: Dossier, now: datetime, due_at: datetime | None, assignment: Assignment | None
+) -> None:
     dossier.received_at = now
-    computed = clock.appointment(dossier, now)
+    computed = clock.appointment(
+        dossier, now, cutoff=assignment.cutoff if assignment is not None else clock.UNKNOWN
+    )
     if computed is None:
         dossier.counted_from = now
         dossier.due_at = clock.check_manual_appointment(due_at, to_vietnam_time(now))
@@ -522,8 +597,25 @@ def _start_clock(dossier: Dossier, now: datetime, due_at: datetime | None) -> No
     dossier.first_due_at = dossier.due_at
 
 
-def _enter(dossier: Dossier, step: DossierStep | None, now: datetime, assignee: Any = None) -> None:
-    """Make `step` the current step (None: no step left) and set the state it implies."""
+def _start_step(step: DossierStep, now: datetime, assignee: Any = None) -> None:
+    """The step starts now (not saved): its deadline, and the official it is given to."""
+    step.started_at = now
+    step.due_at = clock.step_due(step.unit, now, step.hours)
+    if assignee is not None:
+        _check_assignee(assignee, step)
+        step.assignee = assignee
+
+
+def _enter(
+    dossier: Dossier,
+    step: DossierStep | None,
+    now: datetime,
+    assignee: Any = None,
+    *,
+    started: bool = False,
+) -> None:
+    """Make `step` the current step (None: no step left) and set the state it implies.
+    `started`: the step was started (`_start_step`) and saved already."""
     if step is None:
         dossier.current_step = None
         dossier.current_unit = dossier.receiving_unit
@@ -534,12 +626,9 @@ def _enter(dossier: Dossier, step: DossierStep | None, now: datetime, assignee: 
         dossier.state = State.RESULT_READY
         dossier.finished_at = now
         return
-    step.started_at = now
-    step.due_at = clock.step_due(step.unit, now, step.hours)
-    if assignee is not None:
-        _check_assignee(assignee, step)
-        step.assignee = assignee
-    step.save(update_fields=["started_at", "due_at", "assignee"])
+    if not started:
+        _start_step(step, now, assignee)
+        step.save(update_fields=["started_at", "due_at", "assignee"])
     dossier.current_step = step
     dossier.current_unit = step.unit
     dossier.current_role = step.role
@@ -574,43 +663,53 @@ def _timing(finished: datetime, due: datetime | None) -> str:
     return Timing.ON_TIME
 
 
-def _finish(step: DossierStep, actor: Any, now: datetime, note: str = "") -> None:
+def _finish(
+    step: DossierStep, actor: Any, now: datetime, note: str = "", *, save: bool = True
+) -> None:
     step.finished_at = now
     step.handed_by = actor if getattr(actor, "pk", None) else None
     step.timing = _timing(now, step.due_at)
     step.note = note
-    step.save(update_fields=["finished_at", "handed_by", "timing", "note"])
+    if save:
+        step.save(update_fields=["finished_at", "handed_by", "timing", "note"])
 
 
-def _accept(dossier: Dossier, actor: Any, now: datetime, due_at: datetime | None) -> None:
-    """Reception proper: the appointment, the steps copied from the template, the first step."""
+def _accept(
+    dossier: Dossier,
+    actor: Any,
+    now: datetime,
+    due_at: datetime | None,
+    assignment: Assignment | None = None,
+) -> list[DossierStep]:
+    """Reception proper: the appointment, the steps copied from the template, the first step.
+    The steps are written in one INSERT, the reception step already finished and the next one
+    started; answers them (the caller records the units taking part)."""
     template = _template_for(dossier, dossier.receiving_unit)
-    _start_clock(dossier, now, due_at)
-    steps = DossierStep.objects.bulk_create(
-        [
-            DossierStep(
-                dossier=dossier,
-                position=s.position,
-                kind=s.kind,
-                role=s.role,
-                unit=s.unit,
-                hours=s.hours,
-            )
-            for s in template.steps.all()
-        ]
-    )
-    _participate(dossier, [dossier.receiving_unit, *(s.unit for s in steps)])
+    _start_clock(dossier, now, due_at, assignment)
+    steps = [
+        DossierStep(
+            dossier=dossier,
+            position=s.position,
+            kind=s.kind,
+            role=s.role,
+            unit=s.unit,
+            hours=s.hours,
+        )
+        for s in template.steps.all()
+    ]
     first = steps[0]
     if first.kind == StepKind.RECEIVE:
-        first.started_at = now
-        first.due_at = clock.step_due(first.unit, now, first.hours)
-        first.save(update_fields=["started_at", "due_at"])
-        _finish(first, actor, now)
+        _start_step(first, now)
+        _finish(first, actor, now, save=False)
         following = steps[1] if len(steps) > 1 else None
     else:
         following = first
+    if following is not None:
+        _start_step(following, now)
+    DossierStep.objects.bulk_create(steps)
     dossier.state = State.SUBMITTED  # _enter decides between received and processing
-    _enter(dossier, following, now)
+    _enter(dossier, following, now, started=True)
+    return steps
 
 
 _CLOCK_FIELDS = ("received_at", "counted_from", "due_at", "first_due_at")
@@ -639,7 +738,8 @@ def accept(
         dossier = _lock(dossier_id, expected_version)
         _check(dossier, "accept")
         _require(actor, Perm.DOSSIER_RECEIVE, dossier.receiving_unit)
-        _accept(dossier, actor, now, due_at)
+        steps = _accept(dossier, actor, now, due_at)
+        _participate(dossier, [dossier.receiving_unit, *(s.unit for s in steps)])
         _save(dossier, "state", *_CLOCK_FIELDS, *_POSITION_FIELDS)
         _event(dossier, actor=actor, action="accept", state_from=State.SUBMITTED, at=now)
         notify_applicant(dossier, "accept")
@@ -682,7 +782,7 @@ def counter_receive(
         raise ValidationFailed(_("Kết quả kiểm tra hồ sơ không hợp lệ."), field="outcome")
     if not isinstance(sets, int) or not 1 <= sets <= 50:
         raise ValidationFailed(_("Số bộ hồ sơ phải từ 1 đến 50."), field="sets")
-    _assignment_for(unit, procedure)
+    assignment = _assignment_for(unit, procedure)
     version = _version_in_force(procedure)
     delivery, delivery_address = _delivery(delivery, delivery_address)
     if outcome == CounterOutcome.REFUSE:
@@ -712,7 +812,7 @@ def counter_receive(
         dossier.search_key = _search_key(dossier)
         dossier.save()
         _copy_checklist(dossier, components)
-        _participate(dossier, [unit])
+        taking_part = [unit]
         if outcome == CounterOutcome.ACCEPT:
             missing = [c for c in components if not c.provided]
             if missing:
@@ -721,7 +821,8 @@ def counter_receive(
                     field="components",
                     code="component_missing",
                 )
-            _accept(dossier, actor, now, due_at)
+            steps = _accept(dossier, actor, now, due_at, assignment)
+            taking_part += [s.unit for s in steps]
             dossier.save()
             _event(dossier, actor=actor, action="accept", state_from="", at=now, unit=unit)
         elif outcome == CounterOutcome.SUPPLEMENT:
@@ -742,6 +843,7 @@ def counter_receive(
                 dossier, actor=actor, action="refuse", state_from="", at=now, note=reason,
                 unit=unit,
             )  # fmt: skip
+        _participate(dossier, taking_part, new=True)
         notify_applicant(
             dossier,
             {"accept": "accept", "supplement": "request_supplement", "refuse": "refuse"}[outcome],
@@ -926,7 +1028,7 @@ def extend(
         raise ValidationFailed(_("Ngày hẹn mới không hợp lệ."), field="new_due_at")
     new_due_at = to_vietnam_time(new_due_at)
     with transaction.atomic():
-        dossier = _lock(dossier_id, expected_version)
+        dossier = _lock(dossier_id, expected_version, "current_unit")
         _check(dossier, "extend")
         _require_leader(actor, dossier)
         if dossier.due_at is None or new_due_at <= dossier.due_at or new_due_at <= now:
@@ -1160,7 +1262,7 @@ def _close(
     now = _now(at)
     reason = _reason(reason)
     with transaction.atomic():
-        dossier = _lock(dossier_id, expected_version)
+        dossier = _lock(dossier_id, expected_version, "current_unit")
         transition = _check(dossier, action)
         if action == "withdraw" and _is_applicant(actor, dossier):
             pass

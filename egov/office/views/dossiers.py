@@ -512,7 +512,8 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTION_FIELDS and action != "confirm_payment":
         raise Http404
     assignees = None
-    if action in ("assign", "forward"):
+    if action in ("assign", "forward") and request.POST.get("assignee"):
+        # Only a posted assignee needs the choices (two queries); the page on error recomputes.
         assignees = selectors.possible_assignees(dossier, next_step=action == "forward")
     form = ActionForm(request.POST, assignees=assignees)
     if form.is_valid():

@@ -175,10 +175,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             if not form.is_valid():
                 return _render_mine(request, dossier, draft_form=form, status=400)
             data = form.cleaned_data
-            dossier = services.draft_update(
-                actor=request.user,
-                dossier_id=dossier.pk,
-                expected_version=dossier.row_version,
+            changes = services.DraftChanges(
                 applicant=ApplicantData(
                     name=data["applicant_name"],
                     kind=data["applicant_kind"],
@@ -192,8 +189,13 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 delivery_address=data["delivery_address"],
             )
             if action == "submit":
+                # Saved and submitted in one transaction (one audit event); a draft that cannot
+                # be submitted yet keeps the data just saved.
                 dossier = services.submit(
-                    actor=request.user, dossier_id=dossier.pk, expected_version=dossier.row_version
+                    actor=request.user,
+                    dossier_id=dossier.pk,
+                    expected_version=dossier.row_version,
+                    changes=changes,
                 )
                 messages.success(
                     request,
@@ -201,6 +203,14 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     % {"code": dossier.code, "lookup": dossier.lookup_code},
                 )
             else:
+                services.draft_update(
+                    actor=request.user,
+                    dossier_id=dossier.pk,
+                    expected_version=dossier.row_version,
+                    applicant=changes.applicant,
+                    delivery=changes.delivery,
+                    delivery_address=changes.delivery_address,
+                )
                 messages.success(request, _("Đã lưu bản nháp."))
         elif action in ("supplement", "withdraw"):
             form = NoteForm(request.POST, auto_id=f"{action}_%s")
