@@ -2,12 +2,21 @@
 
     .venv/bin/python bench/dossiers_generate.py [--sqlite]      # first: the dossiers
     .venv/bin/python bench/dossiers_http.py [--sqlite] [--duration 20] [--workers 2]
+        [--redis redis://127.0.0.1:6379/13 | --no-redis] [--no-celery-worker]
 
 gunicorn (`-w 2` sync workers, DEBUG off, persistent database connections, the full middleware
 stack) serves egov on the database `dossiers_generate.py` filled; wrk (-t2 -c16) warms each
 endpoint for 5 s, then measures it for --duration seconds. Sessions are made in the database
 beforehand (the cookie is passed; officials without TOTP, as in the demo) and POSTs carry a CSRF
-cookie and the X-CSRFToken header. Endpoints, all at Xã Lưu Vệ:
+cookie and the X-CSRFToken header.
+
+As in production, the server runs with `REDIS_URL` (the cache and the Celery broker): a request
+that changes a dossier inserts its outbox rows and, after the commit, publishes one task per
+message; a real Celery worker process (`--pool solo`, one process, on the same machine) sends them.
+`--no-redis` measures the embedded default instead (no broker: Celery runs the send inline, inside
+the request, after the commit); `--no-celery-worker` leaves the published tasks in Redis.
+
+Endpoints, all at Xã Lưu Vệ:
 
 - B_hello /bench/hello/ ("ok"), B_row /bench/row/<id>/ (one unit by id), B_pdf /bench/pdf/ (a
   trivial one-line PDF by WeasyPrint, the engine of forms 02–07) and B_pdf ReportLab
@@ -50,10 +59,57 @@ parser.add_argument("--duration", type=int, default=20)
 parser.add_argument("--workers", type=int, default=2)
 parser.add_argument("--pool", type=int, default=15_000, help="drafts / fresh dossiers made")
 parser.add_argument("--only", default="", help="comma-separated endpoint names")
+parser.add_argument(
+    "--redis",
+    default="redis://127.0.0.1:6379/13",
+    help="REDIS_URL of the server and the Celery worker (a database of its own)",
+)
+parser.add_argument("--no-redis", action="store_true", help="the embedded default: no broker")
+parser.add_argument("--no-celery-worker", action="store_true", help="publish, but send nothing")
 args = parser.parse_args()
 
 CSRF = secrets.token_hex(16)  # 32 characters: an unmasked token the server accepts
 ENV = {**gen.bench_env(args.sqlite), "EGOV_LOOKUP_RATE": "1000000/s"}
+REDIS_URL = "" if args.no_redis else args.redis
+if REDIS_URL:
+    ENV["REDIS_URL"] = REDIS_URL
+
+
+def check_redis() -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        raise SystemExit(
+            f"no Redis at {REDIS_URL} ({exc}): start one, or pass --no-redis"
+        ) from None
+
+
+def start_celery_worker() -> subprocess.Popen:
+    """One worker process (solo pool) consuming the server's queue, as a deployment runs it."""
+    worker = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/celery"),
+            "-A",
+            "egov",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env=ENV,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,  # the console SMS and e-mail backends print every message
+    )
+    time.sleep(3)
+    if worker.poll() is not None:
+        raise SystemExit(f"the Celery worker exited with {worker.returncode}")
+    return worker
 
 
 def session_cookie(username: str) -> str:
@@ -300,7 +356,12 @@ def check(base: str, spec: dict) -> bool:
 def main() -> None:
     from urllib.parse import urlencode
 
+    if REDIS_URL:
+        check_redis()
     data = prepare()
+    worker = start_celery_worker() if REDIS_URL and not args.no_celery_worker else None
+    mode = "embedded (no broker: sends inline)" if not REDIS_URL else f"REDIS_URL={REDIS_URL}"
+    print(f"notifications: {mode}, Celery worker: {'yes' if worker else 'no'}", flush=True)
     port = free_port()
     server = subprocess.Popen(
         [
@@ -425,6 +486,9 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=60)
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=60)
 
 
 if __name__ == "__main__":
