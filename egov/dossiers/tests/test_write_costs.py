@@ -22,12 +22,12 @@ from egov.office.tests.test_home import login_verified
 
 # Queries of one request once the caches are warm (content types, the work calendar), counted
 # inside the test's transaction, where the service's atomic block is a savepoint (+ 2). Measured
-# 2026-11-24 on SQLite and PostgreSQL: 14 / 16 / 26; before the single-transaction submission and
-# the trimmed transitions: 29 / 21 / 35. That is, on a server: 12 for the submission (session,
-# user, the page's read, then lock, papers, sequence, dossier, history, outbox, audit head, event,
-# head), 14 for the forward, 24 for a counter reception, plus BEGIN and COMMIT. The budgets leave
-# no room for a query per paper, per step or per message.
-SUBMIT_QUERIES = 14
+# 2026-11-24 on SQLite and PostgreSQL: 13 / 16 / 26; before the single-transaction submission and
+# the trimmed transitions: 29 / 21 / 35. That is, on a server: 11 for the submission (session,
+# user, then lock, papers, sequence, dossier, history, outbox, audit head, event, head), 14 for
+# the forward, 24 for a counter reception, plus BEGIN and COMMIT. The budgets leave no room for a
+# query per paper, per step or per message.
+SUBMIT_QUERIES = 13
 FORWARD_QUERIES = 16
 RECEPTION_QUERIES = 26
 
@@ -105,6 +105,11 @@ def test_invalid_data_save_nothing(client, world):
     d.refresh_from_db()
     assert d.state == State.DRAFT and d.row_version == 1
     assert _actions(d) == ["dossiers.draft_create"]
+    client.force_login(world.stranger)  # another's draft: not found, with or without errors
+    assert client.post(f"/ho-so/{d.pk}/submit/", _draft_post(delivery="post")).status_code == 404
+    assert client.post(f"/ho-so/{d.pk}/save/", _draft_post()).status_code == 404
+    d.refresh_from_db()
+    assert d.row_version == 1
 
 
 def test_the_api_submit_is_unchanged(client, world):

@@ -168,11 +168,16 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     _applicant_only(request)
-    dossier = selectors.dossier_of_applicant(request.user, pk)
+    dossier = None
+    if action not in ("save", "submit"):
+        dossier = selectors.dossier_of_applicant(request.user, pk)
     try:
         if action == "save" or action == "submit":
-            form = _draft_form(dossier, request.POST)
+            # The service locks and checks the dossier (another's: not found); the page reads it
+            # only to show it again.
+            form = DraftForm(request.POST)
             if not form.is_valid():
+                dossier = selectors.dossier_of_applicant(request.user, pk)
                 return _render_mine(request, dossier, draft_form=form, status=400)
             data = form.cleaned_data
             changes = services.DraftChanges(
@@ -192,10 +197,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 # Saved and submitted in one transaction (one audit event); a draft that cannot
                 # be submitted yet keeps the data just saved.
                 dossier = services.submit(
-                    actor=request.user,
-                    dossier_id=dossier.pk,
-                    expected_version=dossier.row_version,
-                    changes=changes,
+                    actor=request.user, dossier_id=pk, expected_version=None, changes=changes
                 )
                 messages.success(
                     request,
@@ -205,8 +207,8 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             else:
                 services.draft_update(
                     actor=request.user,
-                    dossier_id=dossier.pk,
-                    expected_version=dossier.row_version,
+                    dossier_id=pk,
+                    expected_version=None,
                     applicant=changes.applicant,
                     delivery=changes.delivery,
                     delivery_address=changes.delivery_address,
@@ -244,7 +246,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
-        dossier.refresh_from_db()
+        dossier = selectors.dossier_of_applicant(request.user, pk)
         return _render_mine(request, dossier, error=str(exc.message), status=400)
     return redirect("portal:dossier-detail", pk=pk)
 
