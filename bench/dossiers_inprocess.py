@@ -1,0 +1,210 @@
+"""Online submission, forward and counter reception measured in process (issue 5): queries and
+milliseconds per request, sequential, through django.test.Client (the full middleware stack) on
+a test database with the `world` fixture; and how long the audit chain's head row is held.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/egov_<you> \
+        .venv/bin/pytest bench/dossiers_inprocess.py -q -s [-p no:randomly]
+
+PROF_N (200) requests of each kind; PROF_BROKER=1: Celery publishes to an in-memory broker, as
+with REDIS_URL (the send is not run in the request); PROF_SHOW=1: the last request's queries and
+its cProfile (PROF_SORT, PROF_LINES). Not part of the test suite (bench/ is not collected).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import time
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from egov.dossiers import services
+from egov.dossiers.applicants import ApplicantData
+from egov.office.tests.test_home import login_verified
+
+N = int(os.environ.get("PROF_N", "200"))
+SHOW = os.environ.get("PROF_SHOW", "")
+
+
+def _draft_post():
+    return {
+        "applicant_kind": "citizen",
+        "applicant_name": "Nguyễn Thị Lan",
+        "applicant_id_number": "038190000123",
+        "applicant_phone": "0912345678",
+        "applicant_email": "lan@example.vn",
+        "applicant_address": "Thôn Đông",
+        "delivery": "electronic",
+    }
+
+
+def _report(name, timings, counts, queries, prof):
+    timings.sort()
+    p95 = timings[int(len(timings) * 0.95) - 1]
+    print(
+        f"\n== {name}: n={len(timings)} queries={sorted(set(counts))} "
+        f"median={statistics.median(timings):.1f} ms p95={p95:.1f} ms"
+    )
+    if SHOW:
+        for i, q in enumerate(queries, 1):
+            print(f"  {i:2d} {q['time']}s {q['sql'][:220]}")
+    if prof is not None and SHOW:
+        s = io.StringIO()
+        pstats.Stats(prof, stream=s).sort_stats(
+            os.environ.get("PROF_SORT", "cumulative")
+        ).print_stats(int(os.environ.get("PROF_LINES", "45")))
+        print(s.getvalue())
+
+
+def _broker():
+    if os.environ.get("PROF_BROKER"):
+        import kombu.pools
+
+        from egov.celery import app
+
+        app.conf.update(broker_url="memory://", task_always_eager=False)
+        kombu.pools.reset()
+        app._pool = None
+
+
+HOLDS: list[float] = []
+WAITS: list[float] = []
+
+
+def _instrument_head():
+    """Time the audit head lock: the wait for it, and how long it is held (lock → commit)."""
+    from egov.audit import services as audit
+
+    real = audit._lock_head
+
+    def timed():
+        t0 = time.perf_counter()
+        head = real()
+        t1 = time.perf_counter()
+        WAITS.append((t1 - t0) * 1000)
+        # first of the commit hooks, so the notifications' publishing is not counted
+        connection.run_on_commit.insert(
+            0,
+            (
+                set(connection.savepoint_ids),
+                lambda: HOLDS.append((time.perf_counter() - t1) * 1000),
+                False,
+            ),
+        )
+        return head
+
+    audit._lock_head = timed
+
+
+def _holds(name):
+    if HOLDS:
+        HOLDS.sort()
+        WAITS.sort()
+        print(
+            f"   audit head ({name}): lock query median {statistics.median(WAITS):.2f} ms, "
+            f"held until commit median {statistics.median(HOLDS):.2f} ms "
+            f"p95 {HOLDS[int(len(HOLDS) * 0.95) - 1]:.2f} ms"
+        )
+        HOLDS.clear()
+        WAITS.clear()
+
+
+def _run(name, client, make_request, count):
+    HOLDS.clear()
+    WAITS.clear()
+    timings, counts, last, prof = [], [], None, None
+    for i in range(count):
+        request = make_request(i)
+        profile = i == count - 1
+        if profile:
+            prof = cProfile.Profile()
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            t0 = time.perf_counter()
+            if profile:
+                prof.enable()
+            response = request()
+            if profile:
+                prof.disable()
+            timings.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 302, response.content.decode()[:3000]
+        counts.append(len(ctx.captured_queries))
+        last = ctx.captured_queries
+    _report(name, timings, counts, last, prof)
+    _holds(name)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_profile(client, world):
+    _broker()
+    _instrument_head()
+    citizen = world.citizen
+    drafts = []
+    for _ in range(N + 5):
+        d = services.draft_create(actor=citizen, procedure=world.procedure, unit=world.commune)
+        d.components.update(provided=True)
+        drafts.append(d.pk)
+    client.force_login(citizen)
+    data = _draft_post()
+    _run(
+        "online submission",
+        client,
+        lambda i: lambda: client.post(f"/ho-so/{drafts[i]}/submit/", data),
+        N,
+    )
+    # counter reception
+    officer = world.staff["officer"]
+    client.logout()
+    login_verified(client, officer)
+    comps = [c.pk for c in world.procedure.current.components.all()]
+    rec = {
+        "applicant_kind": "citizen",
+        "applicant_name": "Lê Văn Hùng",
+        "applicant_id_number": "038085001234",
+        "applicant_address": "Thôn 1",
+        "applicant_phone": "0987654321",
+        "applicant_email": "",
+        "applicant_tax_code": "",
+        "channel": "1",
+        "sets": "1",
+        "delivery": "counter",
+        "delivery_address": "",
+        "outcome": "accept",
+        "items": "",
+        "reason": "",
+        "due_at": "",
+        "provided": [str(pk) for pk in comps],
+    }
+    url = f"/office/dossiers/tiep-nhan/?unit={world.commune.pk}&code={world.procedure.code}"
+    _run("counter reception", client, lambda i: lambda: client.post(url, rec), N)
+    # forward from appraisal
+    comps_in = [services.ComponentInput(component_id=pk) for pk in comps]
+    fresh = []
+    for i in range(N):
+        d = services.counter_receive(
+            actor=officer,
+            unit=world.commune,
+            procedure=world.procedure,
+            applicant=ApplicantData(
+                name=f"Lê Văn {i}", id_number=f"038085{i:06d}", phone="0987654321"
+            ),
+            components=comps_in,
+        )
+        fresh.append((d.pk, d.row_version))
+    client.logout()
+    login_verified(client, world.staff["specialist"])
+    _run(
+        "forward",
+        client,
+        lambda i: (
+            lambda: client.post(
+                f"/office/dossiers/{fresh[i][0]}/forward/", {"version": fresh[i][1], "note": ""}
+            )
+        ),
+        N,
+    )
