@@ -60,6 +60,11 @@ parser.add_argument("--workers", type=int, default=2)
 parser.add_argument("--pool", type=int, default=15_000, help="drafts / fresh dossiers made")
 parser.add_argument("--only", default="", help="comma-separated endpoint names")
 parser.add_argument(
+    "--latency-seconds", type=int, default=10, help="then each endpoint unsaturated (0: skip)"
+)
+parser.add_argument("--latency-connections", type=int, default=2)
+parser.add_argument("--pairs", type=int, default=300, help="receptions with their receipt")
+parser.add_argument(
     "--redis",
     default="redis://127.0.0.1:6379/13",
     help="REDIS_URL of the server and the Celery worker (a database of its own)",
@@ -287,7 +292,7 @@ def lua_str(value: str) -> str:
     return json.dumps(value)
 
 
-def wrk(base: str, spec: dict, seconds: int) -> dict[str, float]:
+def wrk(base: str, spec: dict, seconds: int, connections: int = 16) -> dict[str, float]:
     """One wrk run. An endpoint that consumes its paths (`consume`: a dossier can be submitted
     or forwarded once) starts after the paths the runs before it used."""
     paths = spec["paths"][spec.get("cursor", 0) :]
@@ -301,7 +306,7 @@ def wrk(base: str, spec: dict, seconds: int) -> dict[str, float]:
         if spec.get("session")
         else lua_str(f"csrftoken={CSRF}"),
         "csrf": lua_str(CSRF),
-        "threads": 2,
+        "threads": min(2, connections),
         "ids": "{"
         + ", ".join(lua_str(str(x)) for x in spec.get("ids", [])[spec.get("cursor", 0) :])
         + "}",
@@ -310,7 +315,7 @@ def wrk(base: str, spec: dict, seconds: int) -> dict[str, float]:
         "after": lua_str(spec["parts"][1]) if spec.get("parts") else "nil",
         "content_type": lua_str(spec.get("content_type", "application/x-www-form-urlencoded")),
     }
-    result = run_wrk(script, base, seconds, "--timeout", "10s")
+    result = run_wrk(script, base, seconds, "--timeout", "10s", connections=connections)
     requests = result["requests"]
     if spec.get("consume"):
         spec["cursor"] = spec.get("cursor", 0) + int(requests) + 64  # + those still in flight
@@ -351,6 +356,73 @@ def check(base: str, spec: dict) -> bool:
         print(f"  SKIPPED {spec['paths'][-1]}: HTTP {status}, expected {want}", flush=True)
         return False
     return True
+
+
+def reception_with_receipt(base: str, path: str, body: str, session: str, count: int) -> dict:
+    """What the counter does for a citizen: the reception (POST, answered by a redirect to the
+    new dossier's page) then its receipt, form 01 (GET /office/dossiers/<id>/in/01/), timed
+    together, over keep-alive connections, by `args.latency_connections` officers at once."""
+    import http.client
+    import threading
+    from urllib.parse import urlsplit
+
+    host = urlsplit(base)
+    headers = {
+        "Cookie": f"csrftoken={CSRF}; sessionid={session}",
+        "X-CSRFToken": CSRF,
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Referer": base + "/",
+    }
+    times: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def officer(n: int) -> None:
+        conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+        for _ in range(n):
+            started = time.perf_counter()
+            conn.request("POST", path, body=body, headers=headers)
+            answer = conn.getresponse()
+            answer.read()
+            location = answer.getheader("Location", "")
+            if answer.status != 302 or not location.rstrip("/").split("/")[-1].isdigit():
+                with lock:
+                    errors[0] += 1
+                continue
+            conn.request("GET", location.rstrip("/") + "/in/01/", headers=headers)
+            pdf = conn.getresponse()
+            content = pdf.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                if pdf.status == 200 and content.startswith(b"%PDF"):
+                    times.append(elapsed)
+                else:
+                    errors[0] += 1
+        conn.close()
+
+    per = max(1, count // args.latency_connections)
+    threads = [
+        threading.Thread(target=officer, args=(per,)) for _ in range(args.latency_connections)
+    ]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - started
+    times.sort()
+
+    def pct(q: float) -> float:
+        return times[min(len(times) - 1, int(q * len(times)))] if times else float("nan")
+
+    return {
+        "rps": len(times) / seconds,
+        "p50": pct(0.50),
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+        "errors": errors[0],
+        "requests": len(times),
+    }
 
 
 def main() -> None:
@@ -473,7 +545,7 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        results = {}
+        results, latency = {}, {}
         for name, spec in endpoints.items():
             if only and name not in only and not name.startswith("B_"):
                 continue
@@ -482,7 +554,25 @@ def main() -> None:
             wrk(base, spec, 5)
             results[name] = wrk(base, spec, args.duration)
             print(f"  {name}: {results[name]}", flush=True)
-        print_table(results, width=22)
+            if args.latency_seconds:
+                latency[name] = wrk(
+                    base, spec, args.latency_seconds, connections=args.latency_connections
+                )
+                print(f"  {name} at -c{args.latency_connections}: {latency[name]}", flush=True)
+        if not only or "counter reception + receipt" in only:
+            spec = endpoints["counter reception"]
+            reception_with_receipt(base, spec["paths"][0], spec["body"], spec["session"], 20)
+            latency["counter reception + receipt"] = reception_with_receipt(
+                base, spec["paths"][0], spec["body"], spec["session"], args.pairs
+            )
+        print(f"\nsaturated: wrk -t2 -c16, {args.duration} s per endpoint")
+        print_table(results, width=26)
+        if latency:
+            print(
+                f"\nunsaturated: {args.latency_connections} connections (one per worker), "
+                f"{args.latency_seconds} s per endpoint; the pair over keep-alive connections"
+            )
+            print_table(latency if "B_hello" in latency else {**results, **latency}, width=26)
     finally:
         server.terminate()
         server.wait(timeout=60)

@@ -17,12 +17,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_wrk(script: str, base: str, seconds: int, *options: str) -> dict[str, float]:
-    """wrk -t2 -c16 for `seconds` with the Lua `script` (whose done() prints the RESULT line)."""
+def run_wrk(
+    script: str, base: str, seconds: int, *options: str, connections: int = 16
+) -> dict[str, float]:
+    """wrk -t2 -c16 (or `connections`) for `seconds` with the Lua `script` (whose done() prints
+    the RESULT line)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
+    threads = min(2, connections)
     out = subprocess.run(
-        ["wrk", "-t2", "-c16", *options, f"-d{seconds}s", "-s", f.name, base],
+        ["wrk", f"-t{threads}", f"-c{connections}", *options, f"-d{seconds}s", "-s", f.name, base],
         capture_output=True,
         text=True,
         check=True,
