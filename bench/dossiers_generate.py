@@ -573,7 +573,8 @@ class Generator:
             submitted_at=at,
             search_key=vntext.search_key(f"{code} {name} {id_number}")[:600],
         )
-        self.tables["unit"].add({"id": self._id("unit"), "dossier_id": did, "unit_id": unit.pk})
+        participant = {"dossier_id": did, "search_key": d["search_key"]}  # copied, as services do
+        self.tables["unit"].add({"id": self._id("unit"), "unit_id": unit.pk, **participant})
         for i, (cid, cname, originals, copies) in enumerate(offer.components):
             self.tables["component"].add(
                 dict(
@@ -627,9 +628,7 @@ class Generator:
 
         for unit_id in dict.fromkeys(s["unit_id"] for s in steps):
             if unit_id != unit.pk:  # the other units of an inter-level template see it too
-                self.tables["unit"].add(
-                    {"id": self._id("unit"), "dossier_id": did, "unit_id": unit_id}
-                )
+                self.tables["unit"].add({"id": self._id("unit"), "unit_id": unit_id, **participant})
 
         def step_due(step, start):
             return add_office_time(

@@ -66,6 +66,9 @@ CASES = [
     ("officer: page, all + q=le thi", "motcua.luuve", "/office/dossiers/?queue=all&q=le+thi"),
     ("officer: page, all + q=<rare name>", "motcua.luuve", "RARE"),
     ("officer: page, all + q=<a code>", "motcua.luuve", "CODE"),
+    ("officer: page, all + q=<an ID number>", "motcua.luuve", "IDNUM"),
+    ("officer: page, all + q=nguyen (API)", "motcua.luuve", "/api/v1/dossiers/?search=nguyen"),
+    ("officer: page, all + q=tran van (API)", "motcua.luuve", "/api/v1/dossiers/?search=tran+van"),
     ("officer: page, all, page 20", "motcua.luuve", "/office/dossiers/?queue=all&page=20"),
     ("specialist: page, to_process", "cv.luuve", "/office/dossiers/?queue=to_process"),
     ("specialist: page, overdue", "cv.luuve", "/office/dossiers/?queue=overdue"),
@@ -83,8 +86,14 @@ def pct(values: list[float], p: float) -> float:
 def sample_urls(user: User) -> dict[str, str]:
     from urllib.parse import urlencode
 
-    d = selectors.dossiers_for_staff(user).order_by("-id").only("code", "applicant_name").first()
+    d = (
+        selectors.dossiers_for_staff(user)
+        .order_by("-id")
+        .only("code", "applicant_name", "applicant_id_number")
+        .first()
+    )
     return {
+        "IDNUM": "/office/dossiers/?" + urlencode({"queue": "all", "q": d.applicant_id_number}),
         "RARE": "/office/dossiers/?" + urlencode({"queue": "all", "q": d.applicant_name}),
         "CODE": "/office/dossiers/?" + urlencode({"queue": "all", "q": d.code}),
     }
@@ -138,7 +147,7 @@ def main() -> None:
                 f"  {len(queries)} queries ({in_db:.1f} ms in them, once)",
                 flush=True,
             )
-            if what not in ("counts", "rows"):
+            if what.startswith("/office/"):
                 body = result.content.decode()
                 caption = body.split("<caption>")[1].split("</caption>")[0].strip()
                 print(f"{'':45} caption: {caption}")

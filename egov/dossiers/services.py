@@ -164,6 +164,14 @@ def _search_key(dossier: Dossier) -> str:
     return vntext.search_key(" ".join(p for p in parts if p))[:600]
 
 
+def _set_search_key(dossier: Dossier) -> None:
+    """Computes the dossier's search key and copies it to its participants (DossierUnit), where
+    the queues search it unit by unit; the caller saves the dossier's own column."""
+    dossier.search_key = key = _search_key(dossier)
+    if dossier.pk is not None:  # a new dossier's participants are created with its key
+        DossierUnit.objects.filter(dossier=dossier).exclude(search_key=key).update(search_key=key)
+
+
 def _participate(dossier: Dossier, units: Sequence[Unit], *, new: bool = False) -> None:
     """Record the units taking part in the dossier (`new`: a dossier created in this
     transaction, which has none yet)."""
@@ -171,7 +179,9 @@ def _participate(dossier: Dossier, units: Sequence[Unit], *, new: bool = False) 
     if not new:
         known = set(DossierUnit.objects.filter(dossier=dossier).values_list("unit_id", flat=True))
     fresh = {u.pk for u in units} - known
-    DossierUnit.objects.bulk_create([DossierUnit(dossier=dossier, unit_id=pk) for pk in fresh])
+    DossierUnit.objects.bulk_create(
+        [DossierUnit(dossier=dossier, unit_id=pk, search_key=dossier.search_key) for pk in fresh]
+    )
 
 
 # --- opening a dossier ----------------------------------------------------------------------------
@@ -338,7 +348,6 @@ def _edit_draft(
     before = {name: getattr(dossier, name) for name in _DRAFT_FIELDS}
     _fill_applicant(dossier, applicant)
     dossier.delivery, dossier.delivery_address = _delivery(delivery, delivery_address)
-    dossier.search_key = _search_key(dossier)
     return [name for name in _DRAFT_FIELDS if getattr(dossier, name) != before[name]]
 
 
@@ -354,6 +363,7 @@ def draft_update(
     with transaction.atomic():
         dossier = _lock(dossier_id, expected_version)
         _edit_draft(actor, dossier, applicant, delivery, delivery_address)
+        _set_search_key(dossier)
         _save(dossier, *_DRAFT_FIELDS, "search_key")
         _audit(actor, "draft_update", dossier, dossier.receiving_unit)
     return dossier
@@ -428,6 +438,7 @@ def submit(
                 raise
             refusal = exc
         if refusal is not None:
+            _set_search_key(dossier)
             _save(dossier, *_DRAFT_FIELDS, "search_key")
             _audit(actor, "draft_update", dossier, dossier.receiving_unit)
         else:
@@ -437,7 +448,7 @@ def submit(
             dossier.lookup_code = new_lookup_code()
             dossier.submitted_at = now
             dossier.state = State.SUBMITTED
-            dossier.search_key = _search_key(dossier)
+            _set_search_key(dossier)
             fields = ("code", "lookup_code", "submitted_at", "state", "search_key")
             _save(dossier, *fields, *(_DRAFT_FIELDS if changes is not None else ()))
             _event(dossier, actor=actor, action="submit", state_from=State.DRAFT, at=now)
@@ -809,7 +820,7 @@ def counter_receive(
         _fill_applicant(dossier, applicant)
         dossier.code = next_dossier_code(unit, now)
         dossier.lookup_code = new_lookup_code()
-        dossier.search_key = _search_key(dossier)
+        _set_search_key(dossier)
         dossier.save()
         _copy_checklist(dossier, components)
         taking_part = [unit]

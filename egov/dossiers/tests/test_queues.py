@@ -17,6 +17,7 @@ from django.utils import timezone
 from egov.accounts.models import Role
 from egov.accounts.policy import Perm, has_any_scope, role_scope_q, scope_q
 from egov.dossiers import selectors, services
+from egov.dossiers.applicants import ApplicantData
 from egov.dossiers.models import CLOSED_STATES, OPEN_STATES, Dossier, DossierUnit, State
 from egov.dossiers.tests.fixtures import vn
 from egov.office.tests.test_home import login_verified
@@ -240,3 +241,103 @@ def test_page_numbers_out_of_range(client, busy):
     waiting = selectors.queue_counts(busy.other["specialist"])["to_process"]
     body = client.get("/office/dossiers/?queue=to_process&page=9").content.decode()
     assert _caption(body) == f"{waiting} hồ sơ" and "Không có hồ sơ nào." not in body
+
+
+# --- searches (a name, a part of one, a code, an ID number) --------------------------------------
+
+
+def _old_search(user, queue, now, search):
+    """The search as it was: on the dossier's own key, or its code exactly."""
+    from egov.core import vntext
+
+    term = vntext.search_key(vntext.clean(search))[:100]
+    matching = Dossier.objects.filter(Q(code=search.strip()[:40]) | Q(search_key__contains=term))
+    return _old_rows(user, queue, now) & set(matching.values_list("pk", flat=True))
+
+
+def test_participants_carry_their_dossiers_search_key(busy):
+    """Copied at reception, at submission, when an inter-level transfer adds a unit, and by the
+    benchmark's generator; the key of a draft follows its edits."""
+    rows = DossierUnit.objects.values_list("search_key", "dossier__search_key")
+    assert rows.count() > 1200
+    assert all(own == copied for own, copied in rows)
+    assert DossierUnit.objects.exclude(search_key="").count() > 1200
+    world = busy
+    draft = services.draft_create(
+        actor=world.citizen, procedure=world.procedure, unit=world.commune
+    )
+    services.draft_update(
+        actor=world.citizen,
+        dossier_id=draft.pk,
+        expected_version=draft.row_version,
+        applicant=ApplicantData(name="Trịnh Thị Mơ", id_number="038190009999"),
+    )
+    draft.refresh_from_db()
+    assert draft.search_key == "trinh thi mo 038190009999"
+    assert set(draft.participants.values_list("search_key", flat=True)) == {draft.search_key}
+
+
+def test_searches_match_the_definitions_they_replaced(busy, make_official):
+    world = busy
+    generated = list(
+        Dossier.objects.filter(receiving_unit=world.other_commune)
+        .exclude(state=State.DRAFT)
+        .order_by("id")
+        .values_list("code", "applicant_name", "applicant_id_number")[:3]
+    )
+    sent = Dossier.objects.filter(current_unit=world.department).get()
+    searches = [
+        "nguyen",
+        "Lê Văn",
+        "TRAN van",
+        *(value for row in generated for value in row),
+        sent.code,
+        sent.applicant_id_number,
+        sent.applicant_name,
+        "hung 0380",  # across the name and the ID number
+        "không có ai tên này",
+    ]
+    now = timezone.now()
+    found = {}
+    for user in _users(world, make_official):
+        for search in searches:
+            for queue in selectors.QUEUES:
+                rows = selectors.work_queue(user, selectors.QueueFilter(queue, search=search))
+                got = set(rows.values_list("pk", flat=True))
+                assert got == _old_search(user, queue, now, search), (user, search, queue)
+                if queue == "all":
+                    found[(user.pk, search)] = got
+    # not empty where it matters: a generated dossier by its code, name and ID number at its
+    # commune, and not elsewhere; the transferred one on both sides of the transfer
+    officer, elsewhere = world.other["officer"], world.staff["officer"]
+    for code, name, id_number in generated:
+        pk = Dossier.objects.get(code=code).pk
+        for search in (code, name, id_number):
+            assert pk in found[(officer.pk, search)]
+            assert pk not in found[(elsewhere.pk, search)]
+    for user in (world.staff["officer"], *world.dept.values()):
+        for search in (sent.code, sent.applicant_id_number, sent.applicant_name):
+            assert sent.pk in found[(user.pk, search)], (user.username, search)
+    assert not found[(world.other["officer"].pk, sent.code)]
+    assert not found[(officer.pk, "không có ai tên này")]
+
+
+def test_the_backfill_copies_the_search_keys(busy):
+    """Migration 0004 fills the copy of rows that existed before it."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("egov.dossiers.migrations.0004_participant_search")
+    DossierUnit.objects.update(search_key="")
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection
+    migration.backfill(apps, editor)
+    rows = DossierUnit.objects.values_list("search_key", "dossier__search_key")
+    assert all(own == copied for own, copied in rows)
+    assert DossierUnit.objects.exclude(search_key="").count() > 1200
