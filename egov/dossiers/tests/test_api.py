@@ -315,6 +315,10 @@ def test_staff_queues_and_filters(api, world, now):
     assert ok(api.get(LIST))["count"] == 2
     assert ok(api.get(LIST, {"state": "submitted"}))["count"] == 1
     assert ok(api.get(LIST, {"search": "le van hung"}))["count"] == 1
+    for search in (counter["code"], "038085001234", "Hùng"):
+        assert [r["id"] for r in ok(api.get(LIST, {"search": search}))["results"]] == [
+            counter["id"]
+        ], search
     assert ok(api.get(LIST, {"page_size": "1"}))["next"].endswith("page=2")
     problem(api.get(LIST, {"page": "9"}), 404)
     problem(api.get(LIST, {"queue": "nope"}), 400)
@@ -324,6 +328,8 @@ def test_staff_queues_and_filters(api, world, now):
     # the sibling commune sees none of them
     api.as_(world.other["leader"])
     assert ok(api.get(LIST))["count"] == 0
+    for search in (counter["code"], "038085001234", "le van hung"):
+        assert ok(api.get(LIST, {"search": search}))["count"] == 0
     api.as_(world.stranger)
     assert ok(api.get(LIST))["count"] == 0
 
