@@ -27,8 +27,10 @@ from egov.office.tests.test_home import login_verified
 # user, then lock, papers, sequence, dossier, history, outbox, audit head, event, head), 14 for
 # the forward, 24 for a counter reception, plus BEGIN and COMMIT. The budgets leave no room for a
 # query per paper, per step or per message. The forward reads one more since its scoped read
-# resolves the units of the user's grants first (policy.scope_unit_ids, for the queue's plans).
-SUBMIT_QUERIES = 13
+# resolves the units of the user's grants first (policy.scope_unit_ids, for the queue's plans),
+# and the submission one more to copy the new search key (with the code) to the participant row
+# the queues search (DossierUnit.search_key).
+SUBMIT_QUERIES = 14
 FORWARD_QUERIES = 17
 RECEPTION_QUERIES = 26
 
