@@ -8,6 +8,7 @@ lookup code together, and then sees only what the applicant may see.
 
 from __future__ import annotations
 
+import functools
 import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -24,6 +25,7 @@ from egov.accounts.policy import Perm, grants_of, has_perm_on, scope_unit_ids
 from egov.core import vntext
 from egov.core.errors import NotFound, ValidationFailed
 from egov.dossiers.models import (
+    NATIONAL_STATUS,
     OPEN_STATES,
     Dossier,
     DossierEvent,
@@ -388,34 +390,58 @@ def lookup(code: str, lookup_code: str) -> PublicView:
     not_found = NotFound(_("Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này."))
     if not code or not lookup_code:
         raise not_found
-    dossier = (
-        Dossier.objects.filter(code=code)
-        .exclude(state=State.DRAFT)
+    row = next(iter(_lookup_dossiers().filter(code=code)[:1]), None)
+    if row is None or not hmac.compare_digest(row.lookup_code, lookup_code):
+        raise not_found
+    events = [
+        DossierEvent(at=at, action=action, state_to=state_to)
+        for at, action, state_to in _public_events().filter(dossier_id=row.id)
+    ]
+    return PublicView(
+        code=row.code,
+        procedure_name=row.procedure_name,
+        state=row.state,
+        state_label=State(row.state).label,
+        national_status=NATIONAL_STATUS[row.state],
+        received_at=row.received_at,
+        due_at=row.due_at,
+        returned_at=row.returned_at,
+        events=events,
+        can_rate=row.state == State.RETURNED and not row.rated,
+    )
+
+
+# The lookup's two queries, built once per process (a public page read far more than any other:
+# building the query took as long as running it); each call only adds its filter.
+@functools.cache
+def _lookup_dossiers() -> QuerySet:
+    return (
+        Dossier.objects.exclude(state=State.DRAFT)
         .annotate(
             procedure_name=F("version__name"),
             rated=Exists(Rating.objects.filter(dossier=OuterRef("pk"))),
         )
-        .only("id", "code", "lookup_code", "state", "received_at", "due_at", "returned_at")
-        .first()
+        .values_list(
+            "id",
+            "code",
+            "lookup_code",
+            "state",
+            "received_at",
+            "due_at",
+            "returned_at",
+            "procedure_name",
+            "rated",
+            named=True,
+        )  # fmt: skip
     )
-    if dossier is None or not hmac.compare_digest(dossier.lookup_code, lookup_code):
-        raise not_found
-    events = list(
-        DossierEvent.objects.filter(dossier_id=dossier.pk, public=True)
-        .only("id", "at", "state_to")
+
+
+@functools.cache
+def _public_events() -> QuerySet:
+    return (
+        DossierEvent.objects.filter(public=True)
         .order_by("at", "id")
-    )
-    return PublicView(
-        code=dossier.code,
-        procedure_name=dossier.procedure_name,
-        state=dossier.state,
-        state_label=dossier.get_state_display(),
-        national_status=dossier.national_status,
-        received_at=dossier.received_at,
-        due_at=dossier.due_at,
-        returned_at=dossier.returned_at,
-        events=events,
-        can_rate=dossier.state == State.RETURNED and not dossier.rated,
+        .values_list("at", "action", "state_to")
     )
 
 

@@ -489,6 +489,16 @@ def test_lookup_needs_both_codes(world):
     assert selectors.lookup(d.code, d.lookup_code).national_status == 1
 
 
+def test_lookup_is_two_queries_whatever_the_history(world, applicant, django_assert_num_queries):
+    d = _fwd(_counter(world, applicant), world.staff["specialist"], MON)
+    assert d.events.count() >= 2
+    with django_assert_num_queries(2):
+        view = selectors.lookup(d.code, d.lookup_code)
+        labels = [(e.state_label, e.action_label) for e in view.events]
+    assert len(labels) >= 1 and all(state and action for state, action in labels)
+    assert view.procedure_name == d.version.name and view.state_label == d.get_state_display()
+
+
 def test_history_has_an_event_per_transition(world, applicant):
     d = _counter(world, applicant)
     _fwd(d, world.staff["specialist"], MON)

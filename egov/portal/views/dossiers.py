@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -152,6 +153,7 @@ def _render_mine(request: HttpRequest, dossier: Any, **extra: Any) -> HttpRespon
         "may_upload": dossier.state in (State.DRAFT, State.AWAITING_SUPPLEMENT),
         **extra,
     }
+    context["rating_posted"] = context["rating_form"].is_bound
     if dossier.state == State.DRAFT and "draft_form" not in context:
         context["draft_form"] = _draft_form(dossier)
     return render(request, "portal/dossiers/detail.html", context, status=status)
@@ -338,8 +340,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
             except NotFound as exc:
                 context["error"] = str(exc.message)
             else:
-                rating_form = RatingForm(request.POST if request.method == "POST" else None)
                 posted = request.method == "POST" and context["view"].can_rate
+                # the empty form is rendered once per process (the template's memo): built lazily
+                rating_form = RatingForm(request.POST) if posted else SimpleLazyObject(RatingForm)
                 if posted and rating_form.is_valid():
                     try:
                         services.rate_by_lookup(
@@ -355,5 +358,6 @@ def lookup(request: HttpRequest) -> HttpResponse:
                         messages.success(request, _("Cảm ơn bạn đã đánh giá."))
                         return redirect(request.get_full_path())
                 context["rating_form"] = rating_form
+                context["rating_posted"] = posted
     status = 404 if context.get("error") else 200
     return render(request, "portal/dossiers/lookup.html", context, status=status)
