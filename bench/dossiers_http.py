@@ -33,6 +33,13 @@ Endpoints, all at Xã Lưu Vệ:
 - lookup by code: GET /tra-cuu-ho-so/?ma=&mtc= over 1,000 dossiers (the throttle raised through
   EGOV_LOOKUP_RATE for the run);
 - the work queue: GET /office/dossiers/ with 50 rows, filtered by state, or searched by name.
+
+Each endpoint is measured twice: saturated (wrk -t2 -c16, --duration seconds: the rate it
+sustains, latency mostly queueing behind 15 others on 2 workers), then unsaturated (-c2, one
+connection per worker, --latency-seconds: the time one request takes when nobody waits, which is
+what the issue's "p95 ≤ N ms" asks of a user's request). Then "counter reception + receipt": what
+the counter does for each citizen, the reception's POST then its form 01 (GET
+/office/dossiers/<id>/in/01/), timed together by 2 officers at once over keep-alive connections.
 """
 
 from __future__ import annotations
