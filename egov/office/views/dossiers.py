@@ -18,7 +18,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import get_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -135,6 +137,44 @@ def queue_page(rows: Any, total: int | None, number: Any) -> QueuePage:
     return QueuePage([], number, has_next=False)  # past the end of an uncounted list
 
 
+@dataclass(frozen=True)
+class QueueRow:
+    """A line of the work queue, formatted once here: 50 lines of template filters and URL
+    reversing cost more than the page's queries."""
+
+    url: str
+    code: str
+    applicant_name: str
+    procedure: str
+    state_label: str
+    unit_name: str
+    due_iso: str
+    due_text: str
+
+
+_PK_MARK = "987654321"
+
+
+def _queue_rows(dossiers: list[Any]) -> list[QueueRow]:
+    detail = reverse("office:dossier-detail", args=[int(_PK_MARK)])
+    rows = []
+    for d in dossiers:
+        due = timezone.localtime(d.due_at) if d.due_at else None
+        rows.append(
+            QueueRow(
+                url=detail.replace(_PK_MARK, str(d.pk)),
+                code=d.code or "",
+                applicant_name=d.applicant_name,
+                procedure=f"{d.procedure.code} — {Truncator(d.version.name).chars(90)}",
+                state_label=d.state_label,
+                unit_name=d.current_unit.name if d.current_unit else "",
+                due_iso=due.isoformat() if due else "",
+                due_text=due.strftime("%d/%m/%Y %H:%M") if due else "",
+            )
+        )
+    return rows
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
@@ -156,6 +196,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     else:
         total = selectors.capped_count(rows)  # open dossiers only: a few rows to count
     page = queue_page(rows, total, request.GET.get("page"))
+    page.rows = _queue_rows(page.rows)
     keep = {k: v for k, v in request.GET.items() if k != "page"}
     return render(
         request,
