@@ -205,6 +205,11 @@ class Dossier(models.Model):
                 name="dossier_open_assignee",
                 condition=Q(state__in=OPEN_STATES),
             ),
+            # SQLite uses a partial index only when the query's condition names its values, and
+            # Django passes them as parameters: "waiting for me" read every dossier there.
+            models.Index(
+                fields=["current_assignee", "state", "due_at"], name="dossier_assignee_state"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
