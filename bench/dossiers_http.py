@@ -65,7 +65,7 @@ parser.add_argument("--sqlite", action="store_true")
 parser.add_argument("--duration", type=int, default=20)
 parser.add_argument("--workers", type=int, default=2)
 parser.add_argument("--pool", type=int, default=15_000, help="drafts / fresh dossiers made")
-parser.add_argument("--only", default="", help="comma-separated endpoint names")
+parser.add_argument("--only", default="", help="endpoint names separated by semicolons")
 parser.add_argument(
     "--latency-seconds", type=int, default=10, help="then each endpoint unsaturated (0: skip)"
 )
@@ -544,7 +544,7 @@ def main() -> None:
             "session": data["officer"],
         },
     }
-    only = {n.strip() for n in args.only.split(",") if n.strip()}
+    only = {n.strip() for n in args.only.split(";") if n.strip()}
     try:
         for _ in range(150):
             try:
