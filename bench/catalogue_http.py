@@ -19,16 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from wrk_common import free_port, print_table, run_wrk  # noqa: E402
+from wrk_common import print_table, run_wrk, start_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 parser = argparse.ArgumentParser()
@@ -159,29 +157,8 @@ def wrk(base: str, paths: list[str], seconds: int) -> dict[str, float]:
 
 def main() -> None:
     unit_id, codes = prepare()
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "egov.wsgi",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        env=ENV,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_server(ROOT, ENV, args.workers)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/bench/hello/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         endpoints = {
             "B_hello": ["/bench/hello/"],
             "B_row": [f"/bench/row/{unit_id}/"],

@@ -57,7 +57,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import dossiers_generate as gen  # noqa: E402
-from wrk_common import free_port, print_table, run_wrk  # noqa: E402
+from wrk_common import print_table, run_wrk, start_server  # noqa: E402
 
 ROOT = gen.ROOT
 parser = argparse.ArgumentParser()
@@ -441,22 +441,7 @@ def main() -> None:
     worker = start_celery_worker() if REDIS_URL and not args.no_celery_worker else None
     mode = "embedded (no broker: sends inline)" if not REDIS_URL else f"REDIS_URL={REDIS_URL}"
     print(f"notifications: {mode}, Celery worker: {'yes' if worker else 'no'}", flush=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "egov.wsgi",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        env=ENV,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_server(ROOT, ENV, args.workers)
     applicant = {
         "applicant_kind": "citizen",
         "applicant_name": "Nguyễn Thị Ánh",
@@ -546,12 +531,6 @@ def main() -> None:
     }
     only = {n.strip() for n in args.only.split(";") if n.strip()}
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/bench/hello/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         results, latency = {}, {}
         for name, spec in endpoints.items():
             if only and name not in only and not name.startswith("B_"):

@@ -1,5 +1,5 @@
-"""What the HTTP benchmarks share: a free port, one wrk run read back from the Lua script's
-RESULT line, and the results table against B_hello."""
+"""What the HTTP benchmarks share: gunicorn serving egov on a free port, one wrk run read back
+from the Lua script's RESULT line, and the results table against B_hello."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import re
 import socket
 import subprocess
 import tempfile
+import time
+import urllib.request
+from pathlib import Path
 
 _RESULT = re.compile(r"RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)")
 
@@ -15,6 +18,26 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def start_server(root: Path, env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
+    """gunicorn (`workers` sync workers) serving egov on a free loopback port, once it answers
+    /bench/hello/; (the process, its base URL)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(root / ".venv/bin/gunicorn"), "egov.wsgi", "-w", str(workers),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        env=env,
+        cwd=root,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"{base}/bench/hello/", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, base
 
 
 def run_wrk(
