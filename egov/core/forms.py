@@ -19,7 +19,8 @@ def clean_text(value: str) -> str:
 
 def clean_lines(value: str) -> str:
     """Multi-line text: each line cleaned, empty lines dropped, line breaks kept."""
-    return "\n".join(clean_text(line) for line in value.splitlines() if line.strip())
+    clean_text(value)  # refuses NUL, U+FFFD and invalid Unicode anywhere in it
+    return vntext.clean_lines(value)
 
 
 def add_domain_error(form: forms.Form, exc: DomainError) -> None:

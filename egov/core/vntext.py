@@ -61,6 +61,12 @@ def clean(text: str) -> str:
     return " ".join(nfc(_DROP.sub("", text)).split())
 
 
+def clean_lines(text: str) -> str:
+    """`clean` line by line, for text that is a list (one paper per line): line breaks kept,
+    empty lines dropped."""
+    return "\n".join(filter(None, (clean(line) for line in text.splitlines())))
+
+
 # --- search keys --------------------------------------------------------------
 
 _COMBINING_LATIN = [

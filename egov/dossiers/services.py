@@ -74,10 +74,7 @@ def _reason(
 ) -> str:
     """User text for a reason or note, cleaned; with `lines`, one item per line (the papers a
     supplement asks for), line breaks kept and blank lines dropped."""
-    if lines:
-        value = "\n".join(filter(None, (vntext.clean(line) for line in (value or "").splitlines())))
-    else:
-        value = vntext.clean(value or "")
+    value = (vntext.clean_lines if lines else vntext.clean)(value or "")
     if vntext.has_invalid_unicode(value) or "\x00" in value:
         raise ValidationFailed(_("Có ký tự không hợp lệ."), field=field)
     if required and not value:
