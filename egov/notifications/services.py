@@ -83,8 +83,7 @@ def enqueue_all(messages: list[Notification]) -> list[Notification]:
     if not messages:
         return []
     rows = Notification.objects.bulk_create(messages)
-    for row in rows:
-        schedule(row.pk)
+    schedule_all([row.pk for row in rows])
     return rows
 
 
@@ -103,13 +102,21 @@ def enqueue(
 
 
 def schedule(notification_id: int) -> None:
-    """Hand the message to a background task once the current transaction commits.
+    """Hand the message to a background task once the current transaction commits."""
+    schedule_all([notification_id])
 
-    `robust`: if the broker is down, the commit still stands and the row waits for `retry_due`.
+
+def schedule_all(notification_ids: list[int]) -> None:
+    """Hand the messages to one background task once the current transaction commits: one
+    publish to the broker and one task for the e-mail and the SMS of a change, not one each.
+
+    `robust`: if the broker is down, the commit still stands and the rows wait for `retry_due`.
     """
-    from egov.notifications.tasks import send_notification
+    from egov.notifications.tasks import send_notifications
 
-    transaction.on_commit(lambda: send_notification.delay(notification_id), robust=True)
+    ids = list(notification_ids)
+    if ids:
+        transaction.on_commit(lambda: send_notifications.delay(ids), robust=True)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -245,8 +252,8 @@ def retry_failed(*, actor: Any, notifications: Iterable[Notification]) -> int:
             Notification.objects.filter(pk=row.pk).update(
                 status=Status.PENDING, attempts=0, next_attempt_at=now
             )
-            schedule(row.pk)
             retried += 1
+        schedule_all([row.pk for row in rows])
         for row in rows:
             audit_record(
                 actor=actor,

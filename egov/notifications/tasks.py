@@ -9,7 +9,16 @@ from egov.notifications import services
 
 @app.task(ignore_result=True)
 def send_notification(notification_id: int) -> None:
+    """One message (the form tasks were published in before `send_notifications`)."""
     services.deliver(notification_id)
+
+
+@app.task(ignore_result=True)
+def send_notifications(notification_ids: list[int]) -> None:
+    """The messages of one change, one after another. A send that fails is recorded on its own
+    row; if the task itself dies mid-way, the rows left pending are sent by `retry_due`."""
+    for notification_id in notification_ids:
+        services.deliver(notification_id)
 
 
 @app.task(ignore_result=True)

@@ -84,7 +84,7 @@ def test_a_broker_outage_at_commit_loses_nothing(smtp_server, monkeypatch):
     def broker_down(*args, **kwargs):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr(tasks.send_notification, "delay", broker_down)
+    monkeypatch.setattr(tasks.send_notifications, "delay", broker_down)
     with transaction.atomic():
         notification = queue_email()
     # The caller's commit stood; the row waits for the sweeper.
@@ -265,3 +265,44 @@ def test_the_database_refuses_impossible_rows(fields):
     row.update(fields)
     with pytest.raises(IntegrityError), transaction.atomic():
         Notification.objects.create(**row)
+
+
+@pytest.mark.django_db
+def test_one_task_for_the_messages_of_a_change_and_none_lost_if_it_dies(
+    smtp_server, monkeypatch, django_capture_on_commit_callbacks
+):
+    from egov.notifications import tasks
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        rows = services.enqueue_all(
+            [
+                services.message(
+                    channel=Channel.EMAIL,
+                    recipient=f"nguoi{i}@example.vn",
+                    subject=SUBJECT,
+                    body=BODY,
+                    ref="dossier:42",
+                )
+                for i in range(3)
+            ]
+        )
+    assert len(callbacks) == 1  # one publish for the three messages
+    real, sent = services.deliver, []
+
+    def dies_after_the_first(pk):
+        if sent:
+            raise OSError("worker killed")
+        sent.append(pk)
+        return real(pk)
+
+    monkeypatch.setattr(services, "deliver", dies_after_the_first)
+    with pytest.raises(OSError):
+        tasks.send_notifications([r.pk for r in rows])
+    assert [m["To"] for m in smtp_server.messages()] == ["nguoi0@example.vn"]
+    monkeypatch.undo()
+    # the sweeper sends what the dead task left, and nothing twice
+    assert services.retry_due()["sent"] == 2
+    assert sorted(m["To"] for m in smtp_server.messages()) == [
+        f"nguoi{i}@example.vn" for i in range(3)
+    ]
+    assert set(Notification.objects.values_list("status", flat=True)) == {Status.SENT}
