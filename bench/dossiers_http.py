@@ -124,6 +124,21 @@ def start_celery_worker() -> subprocess.Popen:
     return worker
 
 
+def drain_queue(limit: float = 300) -> None:
+    """Wait until the Celery worker has taken every task the previous endpoint published, so
+    that its sends do not run on the cores while the next endpoint is measured."""
+    import redis
+
+    r = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
+    t0, waiting = time.monotonic(), r.llen("celery")
+    while r.llen("celery") and time.monotonic() - t0 < limit:
+        time.sleep(0.2)
+    if waiting:
+        took = time.monotonic() - t0
+        print(f"  worker backlog: {waiting} tasks, drained in {took:.1f} s", flush=True)
+    time.sleep(0.5)  # the last task taken
+
+
 def session_cookie(username: str) -> str:
     import time as t
 
@@ -537,16 +552,22 @@ def main() -> None:
                 continue
             if not check(base, spec):
                 continue
+            if worker:
+                drain_queue()
             wrk(base, spec, 5)
             results[name] = wrk(base, spec, args.duration)
             print(f"  {name}: {results[name]}", flush=True)
             if args.latency_seconds:
+                if worker:
+                    drain_queue()
                 latency[name] = wrk(
                     base, spec, args.latency_seconds, connections=args.latency_connections
                 )
                 print(f"  {name} at -c{args.latency_connections}: {latency[name]}", flush=True)
         if not only or "counter reception + receipt" in only:
             spec = endpoints["counter reception"]
+            if worker:
+                drain_queue()
             reception_with_receipt(base, spec["paths"][0], spec["body"], spec["session"], 20)
             latency["counter reception + receipt"] = reception_with_receipt(
                 base, spec["paths"][0], spec["body"], spec["session"], args.pairs

@@ -5,7 +5,8 @@ a test database with the `world` fixture; and how long the audit chain's head ro
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/egov_<you> \
         .venv/bin/pytest bench/dossiers_inprocess.py -q -s [-p no:randomly]
 
-PROF_N (200) requests of each kind; PROF_BROKER=1: Celery publishes to an in-memory broker, as
+PROF_N (200) requests of each kind; PROF_ONLY=submission: only those; PROF_SHOW=areas: the
+profiled requests' (PROF_PROFILED, 1) own time by package; PROF_BROKER=1: Celery publishes to an in-memory broker, as
 with REDIS_URL (the send is not run in the request); PROF_SHOW=1: the last request's queries and
 its cProfile (PROF_SORT, PROF_LINES). Not part of the test suite (bench/ is not collected).
 """
@@ -43,22 +44,47 @@ def _draft_post():
     }
 
 
-def _report(name, timings, counts, queries, prof):
+def _report(name, timings, counts, queries, prof, cpu):
     timings.sort()
     p95 = timings[int(len(timings) * 0.95) - 1]
     print(
         f"\n== {name}: n={len(timings)} queries={sorted(set(counts))} "
-        f"median={statistics.median(timings):.1f} ms p95={p95:.1f} ms"
+        f"median={statistics.median(timings):.1f} ms p95={p95:.1f} ms "
+        f"(this process's CPU: median {statistics.median(cpu):.2f} ms)"
     )
     if SHOW:
         for i, q in enumerate(queries, 1):
             print(f"  {i:2d} {q['time']}s {q['sql'][:220]}")
-    if prof is not None and SHOW:
+    if prof is not None and SHOW == "areas":
+        _areas(prof)
+    elif prof is not None and SHOW:
         s = io.StringIO()
         pstats.Stats(prof, stream=s).sort_stats(
             os.environ.get("PROF_SORT", "cumulative")
         ).print_stats(int(os.environ.get("PROF_LINES", "45")))
         print(s.getvalue())
+
+
+def _areas(prof):
+    """The profiled requests' own time by area of code (package or module), largest first."""
+    areas: dict[str, float] = {}
+    for (path, _line, _fn), (_cc, _nc, tottime, _ct, _callers) in pstats.Stats(prof).stats.items():
+        if "site-packages/" in path:
+            parts = path.split("site-packages/", 1)[1].split("/")
+            area = "/".join(parts[:3] if parts[0] == "django" else parts[:1])
+        elif "/egov/" in path:
+            area = "egov/" + path.split("/egov/", 1)[1]
+        elif path.startswith("~") or path.startswith("<"):
+            area = "builtins"
+        else:
+            area = "stdlib/" + path.rsplit("/", 1)[-1]
+        areas[area] = areas.get(area, 0) + tottime
+    total = sum(areas.values())
+    for area, t in sorted(areas.items(), key=lambda kv: -kv[1])[:40]:
+        print(f"  {t * 1000 / PROFILED:7.2f} ms {t / total:5.1%}  {area}")
+
+
+PROFILED = int(os.environ.get("PROF_PROFILED", "1"))
 
 
 def _broker():
@@ -117,25 +143,29 @@ def _holds(name):
 def _run(name, client, make_request, count):
     HOLDS.clear()
     WAITS.clear()
-    timings, counts, last, prof = [], [], None, None
+    timings, counts, last, prof, cpu = [], [], None, None, []
     for i in range(count):
         request = make_request(i)
-        profile = i == count - 1
-        if profile:
+        # as wrk does: the flash message of the last response is not sent back (the test client
+        # would otherwise pile up one message per request in its cookie)
+        client.cookies.pop("messages", None)
+        profile = i >= count - PROFILED
+        if profile and prof is None:
             prof = cProfile.Profile()
         connection.queries_log.clear()
         with CaptureQueriesContext(connection) as ctx:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             if profile:
                 prof.enable()
             response = request()
             if profile:
                 prof.disable()
             timings.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
         assert response.status_code == 302, response.content.decode()[:3000]
         counts.append(len(ctx.captured_queries))
         last = ctx.captured_queries
-    _report(name, timings, counts, last, prof)
+    _report(name, timings, counts, last, prof, cpu)
     _holds(name)
 
 
@@ -157,6 +187,8 @@ def test_profile(client, world):
         lambda i: lambda: client.post(f"/ho-so/{drafts[i]}/submit/", data),
         N,
     )
+    if os.environ.get("PROF_ONLY") == "submission":
+        return
     # counter reception
     officer = world.staff["officer"]
     client.logout()

@@ -79,9 +79,12 @@ def locked_for_transition(
 ) -> M:
     """The row `pk`, locked until the transaction ends, after checking that nobody changed it
     since the actor read it (`expected_version`; None skips the check, for system actions)."""
-    obj = queryset.select_for_update(of=("self",)).filter(pk=pk).first()
-    if obj is None:
+    # A primary key needs no ORDER BY (first() or the model's ordering would add one, which
+    # Django builds at a cost on every call).
+    found = list(queryset.select_for_update(of=("self",)).filter(pk=pk).order_by()[:1])
+    if not found:
         raise NotFound(_("Không tìm thấy."))
+    obj = found[0]
     if expected_version is not None and getattr(obj, version_field) != expected_version:
         raise Conflict(
             _("Hồ sơ vừa được người khác cập nhật. Hãy tải lại trang và thử lại."),

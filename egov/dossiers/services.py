@@ -390,6 +390,7 @@ def _check_submission(dossier: Dossier, *, applicant_checked: bool) -> list[int]
     # One query: the papers not marked provided, and whether each has a file.
     pending = list(
         dossier.components.filter(provided=False)
+        .order_by()
         .annotate(has_files=Exists(DossierFile.objects.filter(component=OuterRef("pk"))))
         .only("pk", "name", "originals", "copies")
     )
