@@ -5,7 +5,7 @@ a test database with the `world` fixture; and how long the audit chain's head ro
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/egov_<you> \
         .venv/bin/pytest bench/dossiers_inprocess.py -q -s [-p no:randomly]
 
-PROF_N (200) requests of each kind; PROF_ONLY=submission: only those; PROF_SHOW=areas: the
+PROF_N (200) requests of each kind; PROF_ONLY=submission|reception|forward: only those; PROF_SHOW=areas: the
 profiled requests' (PROF_PROFILED, 1) own time by package; PROF_BROKER=1: Celery publishes to an in-memory broker, as
 with REDIS_URL (the send is not run in the request); PROF_SHOW=1: the last request's queries and
 its cProfile (PROF_SORT, PROF_LINES). Not part of the test suite (bench/ is not collected).
@@ -29,6 +29,27 @@ from egov.dossiers.applicants import ApplicantData
 from egov.office.tests.test_home import login_verified
 
 N = int(os.environ.get("PROF_N", "200"))
+GC_MS: list[float] = []
+
+
+def _gc_timer():
+    """Time spent in the cyclic garbage collector (PROF_GC=1: also gc.freeze() the objects made
+    before the first request, as egov.wsgi does in a server process)."""
+    import gc
+
+    start = [0.0]
+
+    def cb(phase, info):
+        if phase == "start":
+            start[0] = time.perf_counter()
+        else:
+            GC_MS.append((time.perf_counter() - start[0]) * 1000)
+
+    gc.callbacks.append(cb)
+    if os.environ.get("PROF_GC"):
+        gc.freeze()
+
+
 SHOW = os.environ.get("PROF_SHOW", "")
 
 
@@ -144,6 +165,7 @@ def _run(name, client, make_request, count):
     HOLDS.clear()
     WAITS.clear()
     timings, counts, last, prof, cpu = [], [], None, None, []
+    GC_MS.clear()
     for i in range(count):
         request = make_request(i)
         # as wrk does: the flash message of the last response is not sent back (the test client
@@ -166,6 +188,10 @@ def _run(name, client, make_request, count):
         counts.append(len(ctx.captured_queries))
         last = ctx.captured_queries
     _report(name, timings, counts, last, prof, cpu)
+    print(
+        f"   gc: {len(GC_MS)} collections, {sum(GC_MS) / count:.2f} ms per request, "
+        f"longest {max(GC_MS, default=0):.1f} ms"
+    )
     _holds(name)
 
 
@@ -175,20 +201,21 @@ def test_profile(client, world):
     _instrument_head()
     citizen = world.citizen
     drafts = []
-    for _ in range(N + 5):
+    for _ in range(N + 5 if os.environ.get("PROF_ONLY", "submission") == "submission" else 0):
         d = services.draft_create(actor=citizen, procedure=world.procedure, unit=world.commune)
         d.components.update(provided=True)
         drafts.append(d.pk)
     client.force_login(citizen)
     data = _draft_post()
-    _run(
-        "online submission",
-        client,
-        lambda i: lambda: client.post(f"/ho-so/{drafts[i]}/submit/", data),
-        N,
-    )
-    if os.environ.get("PROF_ONLY") == "submission":
-        return
+    _gc_timer()
+    only = os.environ.get("PROF_ONLY", "")
+    if only in ("", "submission"):
+        _run(
+            "online submission",
+            client,
+            lambda i: lambda: client.post(f"/ho-so/{drafts[i]}/submit/", data),
+            N,
+        )
     # counter reception
     officer = world.staff["officer"]
     client.logout()
@@ -213,7 +240,10 @@ def test_profile(client, world):
         "provided": [str(pk) for pk in comps],
     }
     url = f"/office/dossiers/tiep-nhan/?unit={world.commune.pk}&code={world.procedure.code}"
-    _run("counter reception", client, lambda i: lambda: client.post(url, rec), N)
+    if only in ("", "reception"):
+        _run("counter reception", client, lambda i: lambda: client.post(url, rec), N)
+    if only not in ("", "forward"):
+        return
     # forward from appraisal
     comps_in = [services.ComponentInput(component_id=pk) for pk in comps]
     fresh = []

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from egov.core.compiled import CompiledQuery
 from egov.core.errors import Conflict, NotFound
 
 M = TypeVar("M", bound=Model)
@@ -74,14 +75,30 @@ class TransitionTable:
         return [t for t in self._by_action.values() if state in t.sources]
 
 
+_MAX_KEY = 2**63 - 1
+
+
+def lock_query(queryset: QuerySet[M]) -> CompiledQuery:
+    """The query that reads and locks one row of `queryset` (with what it selects along) by
+    its key, for `locked_for_transition`; compiled to SQL once per connection, so make it once
+    (at import, or once per shape) and keep it."""
+    # no ORDER BY: a key needs none, and first() or the model's ordering would build one
+    return CompiledQuery(
+        lambda pk: queryset.select_for_update(of=("self",)).filter(pk=pk).order_by()[:1]
+    )
+
+
 def locked_for_transition(
-    queryset: QuerySet[M], pk: Any, *, expected_version: int | None, version_field: str = "version"
-) -> M:
-    """The row `pk`, locked until the transaction ends, after checking that nobody changed it
-    since the actor read it (`expected_version`; None skips the check, for system actions)."""
-    # A primary key needs no ORDER BY (first() or the model's ordering would add one, which
-    # Django builds at a cost on every call).
-    found = list(queryset.select_for_update(of=("self",)).filter(pk=pk).order_by()[:1])
+    query: CompiledQuery, pk: Any, *, expected_version: int | None, version_field: str = "version"
+) -> Any:
+    """The row `pk` read by `query` (from `lock_query`), locked until the transaction ends,
+    after checking that nobody changed it since the actor read it (`expected_version`; None
+    skips the check, for system actions)."""
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(_("Không tìm thấy.")) from None
+    found = query.fetch(key) if 1 <= key <= _MAX_KEY else []
     if not found:
         raise NotFound(_("Không tìm thấy."))
     obj = found[0]

@@ -130,11 +130,20 @@ def dossier_for_staff(user: Any, pk: Any) -> Dossier:
         dossiers_for_staff(user)
         .select_related("procedure", "version", "receiving_unit", "current_unit", "current_step")
         .filter(pk=pk)
-        .first()
+        .order_by()[:1]  # a primary key needs no ORDER BY
     )
-    if dossier is None:
+    if not dossier:
         raise NotFound(_("Không tìm thấy hồ sơ."))
-    return dossier
+    return dossier[0]
+
+
+def require_staff_sight(user: Any, pk: Any) -> int:
+    """The id of a dossier `user` sees as an official, or NotFound: the check before an
+    action, which reads the dossier itself under its lock (no columns or joins read here)."""
+    pk = _id(pk)
+    if not dossiers_for_staff(user).filter(pk=pk).exists():
+        raise NotFound(_("Không tìm thấy hồ sơ."))
+    return pk
 
 
 def dossiers_of_applicant(user: Any) -> QuerySet[Dossier]:

@@ -23,8 +23,9 @@ from egov.accounts.models import UserKind
 from egov.accounts.policy import Perm, has_perm_on
 from egov.audit.services import audit_record
 from egov.core import vntext
+from egov.core.compiled import CompiledQuery
 from egov.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from egov.core.workflow import Transition, locked_for_transition
+from egov.core.workflow import Transition, lock_query, locked_for_transition
 from egov.dossiers import clock
 from egov.dossiers.applicants import ApplicantData, applicant_from_profile, clean_applicant
 from egov.dossiers.codes import new_lookup_code, next_dossier_code
@@ -98,14 +99,24 @@ def _label(actor: Any) -> str:
     return getattr(actor, "full_name", "") or actor.get_username()
 
 
+_LOCK_QUERIES: dict[tuple[str, ...], CompiledQuery] = {}
+
+
 def _lock(dossier_id: Any, expected_version: int | None, *related: str) -> Dossier:
     """The dossier locked for a change, with what every transition reads (the receiving unit,
     the procedure's version, the current step and its unit) in the same query, plus `related`."""
+    query = _LOCK_QUERIES.get(related)
+    if query is None:
+        query = _LOCK_QUERIES.setdefault(
+            related,
+            lock_query(
+                Dossier.objects.select_related(
+                    "receiving_unit", "version", "current_step__unit", *related
+                )
+            ),
+        )
     return locked_for_transition(
-        Dossier.objects.select_related("receiving_unit", "version", "current_step__unit", *related),
-        dossier_id,
-        expected_version=expected_version,
-        version_field="row_version",
+        query, dossier_id, expected_version=expected_version, version_field="row_version"
     )
 
 

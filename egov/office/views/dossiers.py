@@ -445,8 +445,8 @@ class ActionForm(forms.Form):
         return data
 
 
-def _call(action: str, user: Any, dossier: Any, data: dict[str, Any]):
-    common = {"actor": user, "dossier_id": dossier.pk, "expected_version": data["version"]}
+def _call(action: str, user: Any, dossier_id: int, data: dict[str, Any]):
+    common = {"actor": user, "dossier_id": dossier_id, "expected_version": data["version"]}
     note = data.get("note") or ""
     match action:
         case "accept":
@@ -549,17 +549,19 @@ ACTION_FIELDS = {
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     _require_staff(request)
-    dossier = selectors.dossier_for_staff(request.user, pk)
+    # The service reads the dossier under its lock; here only whether the user sees it.
+    pk = selectors.require_staff_sight(request.user, pk)
     if action not in ACTION_FIELDS and action != "confirm_payment":
         raise Http404
     assignees = None
     if action in ("assign", "forward") and request.POST.get("assignee"):
         # Only a posted assignee needs the choices (two queries); the page on error recomputes.
+        dossier = selectors.dossier_for_staff(request.user, pk)
         assignees = selectors.possible_assignees(dossier, next_step=action == "forward")
     form = ActionForm(request.POST, assignees=assignees)
     if form.is_valid():
         try:
-            _call(action, request.user, dossier, form.cleaned_data)
+            _call(action, request.user, pk, form.cleaned_data)
         except forms.ValidationError as exc:
             form.add_error(None, exc)
         except DomainError as exc:
@@ -567,7 +569,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             messages.success(request, _("Đã cập nhật hồ sơ."))
             return redirect(reverse("office:dossier-detail", args=[pk]))
-    dossier.refresh_from_db()
+    dossier = selectors.dossier_for_staff(request.user, pk)
     return _render_detail(request, dossier, failed=action, form=form)
 
 
