@@ -22,6 +22,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from egov.accounts.models import Role, RoleGrant, UserKind
+from egov.core.compiled import CompiledQuery
 from egov.units.models import Unit, subtree_q
 
 
@@ -110,12 +111,20 @@ def grants_of(user: Any) -> tuple[GrantView, ...]:
     if cached is None:
         cached = tuple(
             GrantView(g.role, g.unit_id, g.unit.path if g.unit_id else "", g.include_subtree)
-            for g in RoleGrant.objects.filter(user_id=user.pk)
-            .select_related("unit")
-            .only("role", "unit_id", "include_subtree", "unit__path")
+            for g in _GRANTS.fetch(user.pk)
         )
         user._egov_grants = cached
     return cached
+
+
+# read on every request of an official: compiled once
+_GRANTS = CompiledQuery(
+    lambda user_id: (
+        RoleGrant.objects.filter(user_id=user_id)
+        .select_related("unit")
+        .only("role", "unit_id", "include_subtree", "unit__path")
+    )
+)
 
 
 def forget_grants(user: Any) -> None:
