@@ -387,6 +387,17 @@ class DraftChanges:
     delivery_address: str = ""
 
 
+# One query, compiled once: the papers not marked provided, and whether each has a file.
+_PENDING_PAPERS = CompiledQuery(
+    lambda dossier_id: (
+        DossierComponent.objects.filter(dossier_id=dossier_id, provided=False)
+        .order_by()
+        .annotate(has_files=Exists(DossierFile.objects.filter(component=OuterRef("pk"))))
+        .only("pk", "name", "originals", "copies")
+    )
+)
+
+
 def _check_submission(dossier: Dossier, *, applicant_checked: bool) -> list[int]:
     """Refuse a draft that cannot be submitted yet; answers the papers that have files but are
     not marked provided (marked when the submission is written)."""
@@ -398,13 +409,7 @@ def _check_submission(dossier: Dossier, *, applicant_checked: bool) -> list[int]
             _("Hãy ghi địa chỉ nhận kết quả qua bưu chính."), field="delivery_address"
         )
     _version_in_force(dossier.procedure)
-    # One query: the papers not marked provided, and whether each has a file.
-    pending = list(
-        dossier.components.filter(provided=False)
-        .order_by()
-        .annotate(has_files=Exists(DossierFile.objects.filter(component=OuterRef("pk"))))
-        .only("pk", "name", "originals", "copies")
-    )
+    pending = _PENDING_PAPERS.fetch(dossier.pk)
     required = [c for c in pending if not c.has_files and (c.originals or c.copies)]
     if required:
         raise ValidationFailed(
