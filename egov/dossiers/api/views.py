@@ -114,10 +114,18 @@ def _applicant(data: dict[str, Any], base: ApplicantData | None = None) -> Appli
     )
 
 
+# A count goes no further than this: counting every dossier of a province (a million rows) for
+# each page would cost more than the page; the rows of the page do not depend on it.
+API_COUNT_CAP = 10_000
+
 _PAGE = inline_serializer(
     "DossierPage",
     {
-        "count": drf.IntegerField(),
+        "count": drf.IntegerField(
+            help_text=f"Số hồ sơ, đếm chính xác đến {API_COUNT_CAP:,}; quá số đó là "
+            f"{API_COUNT_CAP + 1:,} và count_exact = false."
+        ),
+        "count_exact": drf.BooleanField(),
         "next": drf.URLField(allow_null=True),
         "previous": drf.URLField(allow_null=True),
         "results": s.DossierItemSerializer(many=True),
@@ -162,8 +170,10 @@ class DossierListView(APIView):
             )
             if filters.state:
                 queryset = queryset.filter(state=filters.state)
-        total = queryset.count()
-        rows = list(queryset[(page - 1) * size : page * size])
+        total = selectors.capped_count(queryset, API_COUNT_CAP)
+        rows = list(queryset[(page - 1) * size : page * size + 1])  # one more: is there a next?
+        more = len(rows) > size
+        rows = rows[:size]
         if page > 1 and not rows:
             raise NotFound(_("Trang không tồn tại."), code="page_not_found")
         params = {k: v for k, v in request.query_params.items() if k != "page"}
@@ -175,7 +185,8 @@ class DossierListView(APIView):
         return Response(
             {
                 "count": total,
-                "next": link(page + 1) if page * size < total else None,
+                "count_exact": total <= API_COUNT_CAP,
+                "next": link(page + 1) if more else None,
                 "previous": link(page - 1) if page > 1 else None,
                 "results": [s.item(d) for d in rows],
             }

@@ -334,6 +334,30 @@ def test_staff_queues_and_filters(api, world, now):
     assert ok(api.get(LIST))["count"] == 0
 
 
+def test_a_large_list_is_counted_up_to_a_cap_and_paged_without_the_count(
+    api, world, now, monkeypatch
+):
+    from egov.dossiers.api import views
+
+    for _ in range(3):
+        ok(_counter(api, world), 201)
+    api.as_(world.staff["leader"])
+    exact = ok(api.get(LIST, {"page_size": "2"}))
+    assert (exact["count"], exact["count_exact"]) == (3, True)
+    monkeypatch.setattr(views, "API_COUNT_CAP", 1)
+    first = ok(api.get(LIST, {"page_size": "2"}))
+    assert (first["count"], first["count_exact"]) == (2, False)  # "more than 1"
+    assert first["next"].endswith("page=2") and first["previous"] is None
+    last = ok(api.get(LIST, {"page_size": "2", "page": "2"}))
+    assert len(last["results"]) == 1 and last["next"] is None
+    assert {r["id"] for r in first["results"] + last["results"]} == {
+        r["id"]
+        for r in exact["results"] + ok(api.get(LIST, {"page": "2", "page_size": "2"}))["results"]
+    }
+    one_page = ok(api.get(LIST, {"page_size": "3"}))
+    assert len(one_page["results"]) == 3 and one_page["next"] is None
+
+
 def test_other_people_get_404_and_nothing_changes(api, world, now):
     d = _submitted(api, world)
     url = f"{LIST}{d['id']}/"
