@@ -258,7 +258,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "egov.accounts.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
@@ -281,6 +281,7 @@ OTP_TOTP_ISSUER = "egov"
 # Idle timeouts in minutes (security level 3: officials 15 minutes by default).
 EGOV_OFFICIAL_IDLE_MINUTES = env_int("EGOV_OFFICIAL_IDLE_MINUTES", 15)
 EGOV_CITIZEN_IDLE_MINUTES = env_int("EGOV_CITIZEN_IDLE_MINUTES", 30)
+SESSION_ENGINE = "egov.accounts.sessions"  # Django's database sessions, read by a compiled query
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -24,19 +24,21 @@ from django.db.models.query import get_related_populators
 from django.db.models.sql.constants import MULTI
 from django.db.transaction import TransactionManagementError
 
-# An integer no table holds as a key, to find where the key sits among the parameters.
-_MARK = -(2**62) - 7
+# A key no table holds, to find where the key sits among the parameters.
+_MARKS: dict[type, Any] = {int: -(2**62) - 7, str: "\x1fegov compiled query key\x1f"}
 
 
 class CompiledQuery:
-    def __init__(self, build: Callable[[int], QuerySet[Any]]) -> None:
+    def __init__(self, build: Callable[[Any], QuerySet[Any]], key_type: type = int) -> None:
         self._build = build
+        self._key_type = key_type
+        self._mark = _MARKS[key_type]
         self._slot = f"compiled_query_{id(self)}"
         self._db: str | None = None
 
-    def fetch(self, key: int) -> list[Model]:
+    def fetch(self, key: Any) -> list[Model]:
         """The rows the queryset built for `key` answers (as `list(build(key))` would)."""
-        key = int(key)
+        key = self._key_type(key)
         plan = self._plan()
         if plan is None:  # the key did not appear exactly once: no shortcut
             return list(self._build(key))
@@ -64,13 +66,13 @@ class CompiledQuery:
             plans = connections[self._db].__dict__.setdefault("egov_compiled_queries", {})
             if self._slot in plans:
                 return plans[self._slot]
-        queryset = self._build(_MARK)
+        queryset = self._build(self._mark)
         self._db = queryset.db
         plans = connections[self._db].__dict__.setdefault("egov_compiled_queries", {})
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
         params = list(params)
-        positions = [i for i, value in enumerate(params) if value == _MARK]
+        positions = [i for i, value in enumerate(params) if value == self._mark]
         plan = None
         if len(positions) == 1:
             select, klass_info = compiler.select, compiler.klass_info
