@@ -197,7 +197,9 @@ class Para(Paragraph):
     remaining row again at each page break (a 33-paper receipt broke each name 4–5 times)."""
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 (ReportLab's names)
-        if availWidth == getattr(self, "_wrapped_at", None):
+        # (`split` drops the line breaking when the paragraph does not fit and goes whole to
+        # the next page: then it is broken again)
+        if availWidth == getattr(self, "_wrapped_at", None) and hasattr(self, "blPara"):
             return self.width, self.height
         self._wrapped_at = availWidth
         return super().wrap(availWidth, availHeight)

@@ -320,6 +320,22 @@ def test_receipt_with_many_papers_reads_back_over_several_pages(world, hung, tmp
         assert _decode_page(tmp_path, pdf) == printing.lookup_url(d)
 
 
+def test_a_paragraph_moved_whole_to_the_next_page_is_printed(world, hung, tmp_path):
+    """A paragraph of several lines that finds room for one line only at the foot of a page
+    goes whole to the next page (no orphan line), broken into lines again there: with one
+    more paper at a time, the delivery address meets the foot of page 1 (with 6 papers)."""
+    d = _counter(world, hung)
+    d.delivery_address = ", ".join(
+        f"Thôn Phước Lộc {i}, Xã An Hòa, Tỉnh Thử Nghiệm" for i in range(6)
+    )
+    printed = f"({d.delivery_address})".split()
+    for count in range(4, 10):
+        papers = [DossierComponent(name=name, originals=1, copies=1) for name in MANY[:count]]
+        words = iter(text_of(tmp_path, printing.render_receipt(d, papers, "Trần Văn Bình")).split())
+        # every word, in order (a page break may put the next page's number between two lines)
+        assert all(word in words for word in printed), count
+
+
 def test_receipt_without_papers_still_prints(world, hung, tmp_path):
     d = _counter(world, hung)
     text = text_of(tmp_path, printing.render_receipt(d, [], ""))
