@@ -372,70 +372,203 @@ _NO_PADDING = TableStyle(
     ]
 )
 
-_PAPERS_STYLE = TableStyle(
-    [
-        ("FONTNAME", (0, 0), (-1, -1), FAMILY),
-        ("FONTSIZE", (0, 0), (-1, -1), 12),
-        ("LEADING", (0, 0), (-1, -1), 12 * LEADING),
-        ("FONTNAME", (0, 0), (-1, 0), f"{FAMILY}-Bold"),
-        ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-        ("GRID", (0, 0), (-1, -1), RULE, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 1.5 * mm),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 1.5 * mm),
-        ("TOPPADDING", (0, 0), (-1, -1), 1 * mm),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1 * mm),
-        # "STT" in the 10 mm column without wrapping
-        ("LEFTPADDING", (0, 0), (0, -1), 0.5 * mm),
-        ("RIGHTPADDING", (0, 0), (0, -1), 0.5 * mm),
-    ]
-)
-
-
 FRAME_HEIGHT = A4[1] - MARGINS["top"] - MARGINS["bottom"]
 
+# The papers table's geometry: 12 pt cells, 1 mm above and below, 1.5 mm either side (0.5 mm in
+# the 10 mm number column, "STT" without wrapping), every cell aligned to the top, a 0.6 pt grid.
+CELL_SIZE = 12
+CELL_LEADING = CELL_SIZE * LEADING
+CELL_PADDING = 1 * mm
+PAPERS_HEADER = ("STT", "Tên giấy tờ", "Bản\nchính", "Bản\nsao")
+PAPERS_FIXED_COLUMNS = (10 * mm, 16 * mm, 14 * mm)
+SPLIT_IN_ROW = 3 * CELL_LEADING  # at least 3 lines of a paper on each side of a break
 
-class PapersTable(Table):
-    """The papers table: split between rows, each row kept whole on its page (as the
-    stylesheet's `page-break-inside: avoid`), except a row taller than a whole page (real
-    checklists have entries of several thousand characters), which goes on over the page break
-    from the top of a page instead of failing the layout."""
 
-    def split(self, availWidth, availHeight):  # noqa: N803 (ReportLab's names)
+class _Row:
+    """One row of the papers table: the number, the paper's name (a paragraph, or None for the
+    header and the "no papers" row), the originals and the copies, and its height. A row cut
+    by a page break has no rule across the cut (`goes_on`: on the next page; `went_on`: from the
+    previous one)."""
+
+    __slots__ = ("bold", "cells", "goes_on", "height", "name", "span", "went_on")
+
+    def __init__(self, cells: tuple[str, str, str, str], name: Para | None = None, *,
+                 bold: bool = False, span: bool = False) -> None:  # fmt: skip
+        self.cells, self.name, self.bold, self.span = cells, name, bold, span
+        self.height = 0.0
+        self.goes_on = self.went_on = False
+
+    def content_height(self, strings_at: float) -> float:
+        """The tallest cell without its padding: strings at `strings_at` a line."""
+        lines = max(len(cell.split("\n")) for cell in self.cells)
+        return max(lines * strings_at, self.name.height if self.name else 0)
+
+
+class PapersTable(Flowable):
+    """The numbered papers table, drawn directly (a ReportLab `Table` costs about as much again
+    as its paragraphs, in its style commands and cell bookkeeping), with the geometry that
+    `Table` gave it: header repeated on every page, split between rows, each row kept whole on its
+    page (as the stylesheet's `page-break-inside: avoid`), except a row taller than a whole page
+    (real checklists have entries of several thousand characters), which goes on over the page
+    break from the top of a page instead of failing the layout, as `Table(splitInRow=...)` did.
+    """
+
+    def __init__(self, rows: list[_Row], widths: list[float], *, first: bool = True,
+                 last: bool = True) -> None:  # fmt: skip
+        super().__init__()
+        self.rows, self.widths = rows, widths
+        self.width = sum(widths)
+        self.height = sum(row.height for row in rows)
+        # the space before the table stays with its first piece, the space after with its last
+        self.spaceBefore = 2 * mm if first else 0
+        self.spaceAfter = 4 * mm if last else 0
+        self.first, self.last = first, last
+
+    @staticmethod
+    def paddings(column: int) -> tuple[float, float]:
+        return (0.5 * mm, 0.5 * mm) if column == 0 else (1.5 * mm, 1.5 * mm)
+
+    @classmethod
+    def of(cls, rows: list[_Row], widths: list[float]) -> PapersTable:
+        header = _Row(PAPERS_HEADER, bold=True)
+        left, right = cls.paddings(1)
+        for row in [header, *rows]:
+            if row.name is not None:
+                row.name.wrap(widths[1] - left - right, FRAME_HEIGHT)
+            row.height = row.content_height(CELL_LEADING) + 2 * CELL_PADDING
+        return cls([header, *rows], widths)
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 (ReportLab's names)
+        return self.width, self.height
+
+    def _piece(self, rows: list[_Row], *, first: bool, last: bool) -> PapersTable:
+        return PapersTable(rows, self.widths, first=first, last=last)
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        header, body = self.rows[0], self.rows[1:]
+        used, fit = header.height, 0
+        for row in body:
+            if used + row.height > availHeight:
+                break
+            used += row.height
+            fit += 1
+        if fit == len(body):
+            return [self]
+        if fit:
+            return [
+                self._piece([header, *body[:fit]], first=self.first, last=False),
+                self._piece([header, *body[fit:]], first=False, last=self.last),
+            ]
+        # Not one whole row: a row may go on over the break only from the top of a page.
         if availHeight < FRAME_HEIGHT - 1:
-            self._calc(availWidth, availHeight)
-            return self._splitRows(availHeight, doInRowSplit=False)
-        return super().split(availWidth, availHeight)
+            return []
+        halves = self._split_row(body[0], availHeight - header.height)
+        if not halves:
+            return []
+        return [
+            self._piece([header, halves[0]], first=self.first, last=False),
+            self._piece([header, halves[1], *body[1:]], first=False, last=self.last),
+        ]
+
+    def _split_row(self, row: _Row, room: float) -> tuple[_Row, _Row] | None:
+        """The row cut at `room` (as `Table._splitRows(doInRowSplit=1)`): its name's first lines
+        and the one-line cells above, the rest of its name below."""
+        string_line = 1.2 * CELL_SIZE  # what Table counts for a string line when it splits
+        padding = 2 * CELL_PADDING
+        tallest = row.content_height(string_line) + padding
+        edge = string_line + CELL_PADDING  # no cut through a string cell's first or last line
+        if 2 * edge > row.height or edge > room:
+            return None
+        at = min(room, tallest - edge)
+        if at + 1 < SPLIT_IN_ROW or self.height - self.rows[0].height - at < SPLIT_IN_ROW:
+            return None
+        if row.name is None or any(len(cell.split("\n")) * CELL_LEADING > at - CELL_PADDING
+                                   for cell in row.cells):  # fmt: skip
+            return None
+        pieces = row.name.split(self.widths[1], at - CELL_PADDING)
+        if len(pieces) != 2:
+            return None
+        left, right = self.paddings(1)
+        for piece in pieces:
+            piece.wrap(self.widths[1] - left - right, FRAME_HEIGHT)
+        top = _Row(row.cells, pieces[0])
+        bottom = _Row(("", "", "", ""), pieces[1])
+        top.went_on, top.goes_on = row.went_on, True
+        bottom.went_on, bottom.goes_on = True, row.goes_on
+        top_height = top.content_height(string_line) + padding
+        bottom_height = bottom.content_height(string_line) + padding
+        top.height = min(at, top_height)
+        bottom.height = max(bottom_height, row.height - top.height)
+        return top, bottom
+
+    def draw(self) -> None:
+        canv = self.canv
+        canv.saveState()
+        x = [0.0]
+        for width in self.widths:
+            x.append(x[-1] + width)
+        # row boundaries from the top (y = self.height) down to 0
+        y = [self.height]
+        for row in self.rows:
+            y.append(y[-1] - row.height)
+        y[-1] = 0.0
+        font = None
+        for row, top in zip(self.rows, y[:-1], strict=True):
+            wanted = f"{FAMILY}-Bold" if row.bold else FAMILY
+            if wanted != font:
+                canv.setFont(wanted, CELL_SIZE, CELL_LEADING)
+                font = wanted
+            for column, cell in enumerate(row.cells):
+                if not cell:
+                    continue
+                left, right = self.paddings(column)
+                centre = x[column] + (self.widths[column] + left - right) * 0.5
+                line_y = top - CELL_PADDING - CELL_SIZE
+                for line in cell.split("\n"):
+                    canv.drawCentredString(centre, line_y, line)
+                    line_y -= CELL_LEADING
+            if row.name is not None:
+                left, _ = self.paddings(1)
+                row.name.drawOn(canv, x[1] + left, top - CELL_PADDING - row.name.height)
+        canv.restoreState()
+        canv.saveState()
+        canv.setLineCap(1)  # round caps and joins, as Table drew its grid
+        canv.setLineJoin(1)
+        canv.setStrokeColor(colors.black)
+        canv.setLineWidth(RULE)
+        for index, top in enumerate(y):
+            above = self.rows[index - 1] if index else None
+            below = self.rows[index] if index < len(self.rows) else None
+            if not ((above and above.goes_on) or (below and below.went_on)):
+                canv.line(0, top, self.width, top)
+        for column, left in enumerate(x):
+            if column in (2, 3) and self.rows[-1].span:
+                # the "no papers" row spans the last three columns
+                canv.line(left, y[-2], left, y[0])
+            else:
+                canv.line(left, 0, left, self.height)
+        canv.restoreState()
 
 
-def _papers(c: ReceiptContent, s: _Styles, width: float) -> Table:
+def _papers(c: ReceiptContent, s: _Styles, width: float) -> PapersTable:
     # Only the paper's name is a paragraph (it wraps); the other cells are one-line strings,
-    # which the table draws without a paragraph's parsing and line breaking.
-    rows: list[list] = [["STT", "Tên giấy tờ", "Bản\nchính", "Bản\nsao"]]
-    for number, paper in enumerate(c.papers, start=1):
-        rows.append(
-            [
+    # drawn without a paragraph's parsing and line breaking.
+    rows = [
+        _Row(
+            (
                 str(number),
-                Para(text(paper.name), s.cell),
+                "",
                 unicodedata.normalize("NFC", str(paper.originals)),
                 unicodedata.normalize("NFC", str(paper.copies)),
-            ]
+            ),
+            Para(text(paper.name), s.cell),
         )
-    style = _PAPERS_STYLE
-    if not c.papers:
-        rows.append(["–", "", "", ""])
-        style = TableStyle([*_PAPERS_STYLE.getCommands(), ("SPAN", (1, 1), (3, 1))])
-    fixed = (10 * mm, 16 * mm, 14 * mm)
-    table = PapersTable(
-        rows,
-        colWidths=[fixed[0], width - sum(fixed), fixed[1], fixed[2]],
-        repeatRows=1,
-        splitInRow=3 * 12 * LEADING,  # at least 3 lines of a paper on each side of a break
-        spaceBefore=2 * mm,
-        spaceAfter=4 * mm,
-    )
-    table.setStyle(style)
-    return table
+        for number, paper in enumerate(c.papers, start=1)
+    ]
+    if not rows:
+        rows.append(_Row(("–", "", "", ""), span=True))
+    fixed = PAPERS_FIXED_COLUMNS
+    return PapersTable.of(rows, [fixed[0], width - sum(fixed), fixed[1], fixed[2]])
 
 
 def _signatures(c: ReceiptContent, s: _Styles, width: float) -> Table:
