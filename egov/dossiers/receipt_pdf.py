@@ -28,7 +28,7 @@ import subprocess
 import threading
 import unicodedata
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from reportlab import rl_config
@@ -49,6 +49,7 @@ from reportlab.platypus import (
     Spacer,
     Table,
     TableStyle,
+    paragraph,
 )
 
 FAMILY = "FormSerif"
@@ -187,14 +188,65 @@ STYLES_OF_FORM = _Styles()
 
 
 def text(value: object) -> str:
-    """Plain text made safe for ReportLab's paragraph markup, composed to NFC."""
-    return escape(unicodedata.normalize("NFC", str(value if value is not None else "")))
+    """Plain text composed to NFC (ReportLab does no shaping: precomposed letters only)."""
+    return unicodedata.normalize("NFC", str(value if value is not None else ""))
+
+
+class Bold(str):
+    """A run of a paragraph printed in bold."""
+
+
+_WHITESPACE = frozenset(paragraph._wsc)
+_prototypes: dict[tuple[str, bool], Any] = {}
+
+
+def _prototype(style: ParagraphStyle, bold: bool) -> Any:
+    """The fragment ReportLab's markup parser makes for a plain or bold run in `style`."""
+    key = (style.name, bold)
+    if key not in _prototypes:
+        _prototypes[key] = Paragraph("<b>x</b>" if bold else "x", style).frags[0]
+    return _prototypes[key]
+
+
+def _collapse(run: str, *, starts: bool, ends: bool) -> str:
+    """`run` as ReportLab's markup cleaning leaves the text between two tags: every run of
+    white space one space, none at the start or end of the paragraph (`starts`, `ends`)."""
+    words = " ".join(
+        " ".join(paragraph.split(paragraph.strip(line))) for line in run.split("\n")
+    ).split(" ")
+    inner = " ".join(word for word in words if word)
+    lead = " " if run[:1] in _WHITESPACE and not starts else ""
+    trail = " " if run[-1:] in _WHITESPACE and not ends and inner else ""
+    return f"{lead}{inner}{trail}"
 
 
 class Para(Paragraph):
     """A paragraph that keeps its line breaking for the width it was made for (it depends on
     nothing else): tables wrap their cells more than once, and the papers table wraps every
     remaining row again at each page break (a 33-paper receipt broke each name 4–5 times)."""
+
+    @classmethod
+    def of(cls, style: ParagraphStyle, *runs: str) -> Para:
+        """The paragraph of these runs of plain text (`Bold` ones in bold), made without
+        writing and parsing markup (ReportLab's parser costs about as much as breaking the
+        lines): the fragments the parser would make, whitespace cleaned as it cleans it."""
+        merged: list[tuple[bool, str]] = []
+        for run in runs:
+            bold = isinstance(run, Bold)
+            if merged and merged[-1][0] == bold:
+                merged[-1] = (bold, merged[-1][1] + text(run))
+            else:
+                merged.append((bold, text(run)))
+        frags = []
+        for index, (bold, run) in enumerate(merged):
+            cleaned = _collapse(
+                run,
+                starts=index == 0 and not bold,
+                ends=index == len(merged) - 1 and not bold,
+            )
+            if cleaned:
+                frags.append(_prototype(style, bold).clone(text=cleaned, link=[], us_lines=[]))
+        return cls(None, style, frags=frags)
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 (ReportLab's names)
         # (`split` drops the line breaking when the paragraph does not fit and goes whole to
@@ -348,16 +400,16 @@ class ReceiptContent:
 def _header(c: ReceiptContent, s: _Styles, width: float) -> list:
     agency = []
     if c.agency_parent:
-        agency.append(Para(text(c.agency_parent), s.header))
-    agency += [Para(f"<b>{text(c.agency_name)}</b>", s.header), Rule(0.35)]
+        agency.append(Para.of(s.header, c.agency_parent))
+    agency += [Para.of(s.header, Bold(c.agency_name)), Rule(0.35)]
     motto = [
-        Para("<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>", s.header),
-        Para("<b>Độc lập - Tự do - Hạnh phúc</b>", s.header),
+        Para.of(s.header, Bold("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")),
+        Para.of(s.header, Bold("Độc lập - Tự do - Hạnh phúc")),
         Rule(0.35),
     ]
     table = Table([[agency, motto]], colWidths=[width * 0.42, width * 0.58])
     table.setStyle(_NO_PADDING)
-    return [Para("Mẫu số 01", s.form_no), table, Spacer(0, 4 * mm)]
+    return [Para.of(s.form_no, "Mẫu số 01"), table, Spacer(0, 4 * mm)]
 
 
 _NO_PADDING = TableStyle(
@@ -561,7 +613,7 @@ def _papers(c: ReceiptContent, s: _Styles, width: float) -> PapersTable:
                 unicodedata.normalize("NFC", str(paper.originals)),
                 unicodedata.normalize("NFC", str(paper.copies)),
             ),
-            Para(text(paper.name), s.cell),
+            Para.of(s.cell, paper.name),
         )
         for number, paper in enumerate(c.papers, start=1)
     ]
@@ -574,10 +626,10 @@ def _papers(c: ReceiptContent, s: _Styles, width: float) -> PapersTable:
 def _signatures(c: ReceiptContent, s: _Styles, width: float) -> Table:
     def column(role: str, name: str) -> list:
         return [
-            Para(f"<b>{role}</b>", s.sign),
-            Para("(Ký và ghi rõ họ tên)", s.sign_hint),
+            Para.of(s.sign, Bold(role)),
+            Para.of(s.sign_hint, "(Ký và ghi rõ họ tên)"),
             Spacer(0, 18 * mm),
-            Para(f"<b>{text(name)}</b>", s.sign),
+            Para.of(s.sign, Bold(name)),
         ]
 
     table = Table(
@@ -597,25 +649,25 @@ def receipt(c: ReceiptContent) -> bytes:
     doc = _document(buffer, c.title)
     width = doc.width
 
-    def p(markup: str, style: ParagraphStyle = s.body) -> Para:
-        return Para(markup, style)
+    def p(*runs: str, style: ParagraphStyle = s.body) -> Para:
+        return Para.of(style, *runs)
 
     applicant = [
-        p(f"{text(c.receiving_unit)} tiếp nhận hồ sơ của:"),
-        p(f"Ông/Bà (tổ chức): <b>{text(c.applicant_name)}</b>"),
+        p(c.receiving_unit, " tiếp nhận hồ sơ của:"),
+        p("Ông/Bà (tổ chức): ", Bold(c.applicant_name)),
     ]
     if c.applicant_id_number:
-        applicant.append(p(f"Số định danh cá nhân: {text(c.applicant_id_number)}"))
+        applicant.append(p("Số định danh cá nhân: ", c.applicant_id_number))
     if c.applicant_tax_code:
-        applicant.append(p(f"Mã số thuế: {text(c.applicant_tax_code)}"))
+        applicant.append(p("Mã số thuế: ", c.applicant_tax_code))
     applicant += [
-        p(f"Địa chỉ: {text(c.applicant_address or '……………………')}"),
+        p("Địa chỉ: ", c.applicant_address or "……………………"),
         p(
-            f"Số điện thoại: {text(c.applicant_phone or '……………')}&nbsp;&nbsp; "
+            f"Số điện thoại: {text(c.applicant_phone or '……………')}\xa0\xa0 "
             f"Thư điện tử: {text(c.applicant_email or '……………')}"
         ),
     ]
-    qr = [QRCode(c.qr, QR_SIZE), Para("Quét mã để tra cứu hồ sơ", s.caption)]
+    qr = [QRCode(c.qr, QR_SIZE), Para.of(s.caption, "Quét mã để tra cứu hồ sơ")]
     beside = Table([[applicant, qr]], colWidths=[width - QR_SIZE - 4 * mm, QR_SIZE + 4 * mm])
     beside.setStyle(
         TableStyle([*_NO_PADDING.getCommands(), ("LEFTPADDING", (1, 0), (1, 0), 4 * mm)])
@@ -623,19 +675,19 @@ def receipt(c: ReceiptContent) -> bytes:
 
     story = [
         *_header(c, s, width),
-        p(f"{text(c.place)}, {text(c.dated)}", s.dated),
-        p(text(c.title), s.title),
-        p(f"Mã hồ sơ: <b>{text(c.code)}</b>", s.code),
+        p(f"{text(c.place)}, {text(c.dated)}", style=s.dated),
+        p(c.title, style=s.title),
+        p("Mã hồ sơ: ", Bold(c.code), style=s.code),
         beside,
-        p(f"Nội dung yêu cầu giải quyết: {text(c.subject)}"),
+        p("Nội dung yêu cầu giải quyết: ", c.subject),
         p("Thành phần hồ sơ:"),
         _papers(c, s, width),
         p(f"Số lượng hồ sơ: {text(c.sets)} bộ"),
-        p(f"Thời gian nhận hồ sơ: {text(c.received_at)}"),
-        p(f"Thời gian trả kết quả giải quyết hồ sơ: <b>{text(c.due_at or '……………………')}</b>"),
-        p(f"Nhận kết quả tại: {text(c.delivery)}"),
-        p(f"Mã tra cứu: <b>{text(c.lookup_code)}</b>"),
-        p(f"Tra cứu hồ sơ: {text(c.lookup_url)}", s.small),
+        p("Thời gian nhận hồ sơ: ", c.received_at),
+        p("Thời gian trả kết quả giải quyết hồ sơ: ", Bold(c.due_at or "……………………")),
+        p("Nhận kết quả tại: ", c.delivery),
+        p("Mã tra cứu: ", Bold(c.lookup_code)),
+        p("Tra cứu hồ sơ: ", c.lookup_url, style=s.small),
         KeepTogether(_signatures(c, s, width)),
     ]
     doc.build(story)

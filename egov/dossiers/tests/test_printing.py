@@ -336,6 +336,46 @@ def test_a_paragraph_moved_whole_to_the_next_page_is_printed(world, hung, tmp_pa
         assert all(word in words for word in printed), count
 
 
+@pytest.mark.parametrize(
+    ("runs", "markup"),
+    [
+        (("Ông/Bà (tổ chức): ", "Bold:Lê Văn Hùng"), "Ông/Bà (tổ chức): <b>Lê Văn Hùng</b>"),
+        (("  Địa chỉ:  ", "\n Thôn  Phước\tLộc \n"), "  Địa chỉ:  \n Thôn  Phước\tLộc \n"),
+        (("Mã: ", "Bold:  X  Y ", " sau "), "Mã: <b>  X  Y </b> sau "),
+        (("x: ", "Bold:"), "x: <b></b>"),
+        (("Bold: a ", "b & <c> "), "<b> a </b>b &amp; &lt;c&gt; "),
+        (("Số: 1\xa0\xa0 Thư: ", "—"), "Số: 1&nbsp;&nbsp; Thư: —"),
+    ],
+)
+def test_receipt_paragraphs_are_made_as_the_markup_parser_makes_them(runs, markup):
+    """Form 01 builds its paragraphs' fragments without writing and parsing markup: the same
+    runs of text in the same fonts, white space cleaned the same way, the same lines."""
+    from reportlab.platypus import Paragraph
+
+    from egov.dossiers import receipt_pdf
+
+    receipt_pdf.register_fonts()
+    style = receipt_pdf.STYLES_OF_FORM.body
+    made = receipt_pdf.Para.of(
+        style,
+        *(receipt_pdf.Bold(r[5:]) if r.startswith("Bold:") else r for r in runs),
+    )
+    parsed = Paragraph(markup, style)
+
+    def runs_of(para):
+        merged = []
+        for frag in para.frags:
+            if merged and merged[-1][0] == frag.fontName:
+                merged[-1][1] += frag.text
+            else:
+                merged.append([frag.fontName, frag.text])
+        return merged
+
+    assert runs_of(made) == runs_of(parsed)
+    for width in (60, 400):
+        assert made.wrap(width, 1000) == parsed.wrap(width, 1000)
+
+
 def test_receipt_without_papers_still_prints(world, hung, tmp_path):
     d = _counter(world, hung)
     text = text_of(tmp_path, printing.render_receipt(d, [], ""))
