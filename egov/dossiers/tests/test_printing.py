@@ -268,6 +268,31 @@ def test_the_fixed_mask_decodes_for_many_lookup_urls(tmp_path, settings):
     assert out == urls
 
 
+def test_qr_codewords_are_the_qrcode_modules_own():
+    """printing computes the QR version and codewords itself (in whole bytes): the same as the
+    `qrcode` module's best fit and Reed–Solomon coding, for URLs, digits and upper-case text of
+    many lengths (several versions and block layouts), so the printed matrix is too."""
+    import qrcode
+    from qrcode import util
+
+    rng = random.Random(7)
+    texts = [
+        "https://dichvucong.example.gov.vn/tra-cuu-ho-so/?ma="
+        + "".join(rng.choice("0123456789-") for _ in range(n))
+        + f"&mtc={new_lookup_code()}"
+        for n in range(0, 120, 7)
+    ]
+    texts += ["".join(rng.choice("0123456789") for _ in range(n)) for n in (1, 2, 3, 50, 400)]
+    texts += ["".join(rng.choice(util.ALPHA_NUM.decode()) for _ in range(n)) for n in (1, 77, 300)]
+    for text in texts:
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+        code.add_data(text)
+        version = code.best_fit()
+        expected = util.create_data(version, code.error_correction, code.data_list)
+        assert printing._qr_codewords(code.error_correction, code.data_list) == (version, expected)
+        assert printing.qr_matrix(text) == printing._qr(text, printing.QR_MASK).get_matrix()
+
+
 # Real checklists list 24–33 papers, some of several thousand characters (procedures.json).
 MANY = [
     f"Bản sao giấy tờ số {i}: Giấy chứng nhận quyền sử dụng đất, quyền sở hữu nhà ở và tài sản"
