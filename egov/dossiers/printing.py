@@ -37,6 +37,7 @@ from typing import Any
 
 import qrcode
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.http import urlencode
@@ -44,8 +45,14 @@ from django.utils.translation import gettext as _
 
 from egov.core.errors import ValidationFailed
 from egov.dossiers import selectors
-from egov.dossiers.models import Decision, Dossier, DossierEvent, SupplementRequest
-from egov.units.models import Unit
+from egov.dossiers.models import (
+    Decision,
+    Dossier,
+    DossierComponent,
+    DossierEvent,
+    SupplementRequest,
+)
+from egov.units.models import ADMINISTRATIVE_KINDS, Unit
 from egov.workcalendar.deadlines import VN_TZ
 
 LOOKUP_PATH = "/tra-cuu-ho-so/"
@@ -331,28 +338,84 @@ def _require_registered(dossier: Dossier) -> None:
 
 def receipt(dossier: Dossier) -> bytes:
     """Form 01: receipt and appointment slip, with the papers handed in, the lookup code and a QR
-    code to the lookup page. Only for a dossier that was received (it has an appointment)."""
+    code to the lookup page. Only for a dossier that was received (it has an appointment).
+
+    Beyond the dossier it reads, in one query of values (no model instances), the papers handed
+    in, each with the officer who accepted the dossier and the receiving unit's parent and
+    grandparent (a second query for these when no paper was handed in)."""
+    from egov.dossiers import receipt_pdf
+
     _require_registered(dossier)
     if dossier.received_at is None:
         raise ValidationFailed(
             _("Hồ sơ chưa được tiếp nhận, chưa có giấy hẹn trả kết quả."), code="not_received"
         )
-    accepted = (
-        DossierEvent.objects.filter(dossier=dossier, action="accept").order_by("-at", "-id").first()
-    )
+    unit = "receiving_unit__parent"
+    about = (f"{unit}__name", f"{unit}__kind", f"{unit}__parent__name", f"{unit}__parent__kind")
     # the papers handed in (an online checklist also keeps the ones that did not apply)
-    papers = list(dossier.components.filter(provided=True).order_by("position"))
-    return render_receipt(dossier, papers, accepted.actor_label if accepted else "")
+    rows = list(
+        DossierComponent.objects.filter(dossier_id=dossier.pk, provided=True)
+        .order_by("position")
+        .values_list(
+            "name",
+            "originals",
+            "copies",
+            _accepted_by("dossier_id"),
+            *(f"dossier__{name}" for name in about),
+        )
+    )
+    if rows:
+        officer, *parents = rows[0][3:]
+    else:
+        officer, *parents = (
+            Dossier.objects.filter(pk=dossier.pk).values_list(_accepted_by("pk"), *about).get()
+        )
+    papers = [receipt_pdf.Paper(*row[:3]) for row in rows]
+    return render_receipt(
+        dossier, papers, officer or "", agency=_agency_of(dossier.receiving_unit, *parents)
+    )
 
 
-def render_receipt(dossier: Dossier, components: list[Any], officer: str) -> bytes:
+def _accepted_by(dossier_id: str) -> Subquery:
+    """The officer who accepted the dossier (its latest accept event's actor), as a column of a
+    query where `dossier_id` names the dossier's id."""
+    return Subquery(
+        DossierEvent.objects.filter(dossier=OuterRef(dossier_id), action="accept")
+        .order_by("-at", "-id")
+        .values("actor_label")[:1]
+    )
+
+
+def _agency_of(
+    unit: Unit,
+    parent: str | None,
+    parent_kind: str | None,
+    grand: str | None,
+    grand_kind: str | None,
+) -> dict[str, str]:
+    """`_agency(unit)` from its parent's and grandparent's name and kind read with the dossier
+    (no query), if the nearest administrative unit is one of these three; else `_agency`."""
+    if unit.is_administrative:
+        place = unit.name
+    elif parent is not None and parent_kind in ADMINISTRATIVE_KINDS:
+        place = parent
+    elif grand is not None and grand_kind in ADMINISTRATIVE_KINDS:
+        place = grand
+    else:
+        return _agency(unit)
+    return {"parent": parent.upper() if parent else "", "name": unit.name.upper(), "place": place}
+
+
+def render_receipt(
+    dossier: Dossier, components: list[Any], officer: str, agency: dict[str, str] | None = None
+) -> bytes:
     """Form 01 from what it shows, without reading anything more (also used by the bench), laid
     out by ReportLab (`receipt_pdf`: the counter waits for it, WeasyPrint takes 5–10 times as
     long)."""
     from egov.dossiers import receipt_pdf
 
     url = lookup_url(dossier)
-    agency = _agency(dossier.receiving_unit)
+    agency = agency or _agency(dossier.receiving_unit)
     with translation.override("vi"):
         delivery = str(dossier.get_delivery_display())
     if dossier.delivery_address:

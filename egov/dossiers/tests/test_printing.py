@@ -174,6 +174,52 @@ def test_receipt_lists_only_the_papers_handed_in(world, tmp_path):
     assert " ".join(optional.name.split()) not in text
 
 
+def test_receipt_reads_papers_officer_and_agency_in_one_query(
+    world, hung, tmp_path, django_assert_num_queries
+):
+    d = Dossier.objects.select_related("receiving_unit").get(pk=_counter(world, hung).pk)
+    with django_assert_num_queries(1):
+        pdf = printing.receipt(d)
+    text = text_of(tmp_path, pdf)
+    assert world.staff["officer"].full_name in text
+    assert world.commune.name.upper() in text and world.province.name.upper() in text
+    # no paper handed in: one more query for the officer and the agency
+    d.components.update(provided=False)
+    with django_assert_num_queries(2):
+        pdf = printing.receipt(d)
+    text = text_of(tmp_path, pdf)
+    assert "STT Tên giấy tờ Bản chính Bản sao –" in text
+    assert world.staff["officer"].full_name in text and world.province.name.upper() in text
+
+
+def test_receipt_agency_read_with_the_papers_is_the_units_own(world):
+    """The agency header and the place of the date line, from the receiving unit's parent and
+    grandparent read with the papers, are what `_agency` finds walking up the tree (and
+    `_agency` itself when the nearest administrative unit is further up)."""
+    from egov.units.models import Unit, UnitKind
+    from egov.units.services import unit_create
+
+    office = unit_create(
+        actor=None, name="Phòng Một Cửa", kind=UnitKind.OFFICE, parent=world.department,
+        audit=False,
+    )  # fmt: skip
+    desk = unit_create(
+        actor=None, name="Quầy Số 1", kind=UnitKind.OFFICE, parent=office, audit=False
+    )
+    for unit in (world.province, world.commune, world.department, office, desk):
+        unit = Unit.objects.get(pk=unit.pk)
+        parent = unit.parent
+        grand = parent.parent if parent else None
+        read = [
+            parent and parent.name,
+            parent and parent.kind,
+            grand and grand.name,
+            grand and grand.kind,
+        ]
+        assert printing._agency_of(unit, *read) == printing._agency(unit), unit.name
+    assert printing._agency(desk)["place"] == world.province.name
+
+
 def test_lookup_url_carries_both_codes_to_the_portal_lookup_page(world, hung, settings):
     settings.EGOV_PUBLIC_URL = "https://dvc.example.gov.vn"
     d = _counter(world, hung)
