@@ -109,6 +109,31 @@ def _font_file(style: str) -> str:
     return path
 
 
+class FormFont(TTFont):
+    """A TrueType font whose text encoding (`splitString`, called for every line drawn) maps a
+    text of characters already met in the document with one `str.translate`; ReportLab loops
+    over every character in Python. Anything new goes through ReportLab, which assigns it its
+    code in the document's subset, and is remembered."""
+
+    def splitString(self, text, doc, encoding="utf-8"):  # noqa: N802 (ReportLab's name)
+        state = self.state.get(doc)
+        known = getattr(state, "egov_known", None)
+        if known is not None and text and isinstance(text, str) and known.issuperset(text):
+            return [(0, text.translate(state.egov_codes).encode("latin-1"))]
+        pieces = super().splitString(text, doc, encoding)
+        state = self.state[doc]
+        if known is None:
+            known = state.egov_known = set()
+            state.egov_codes = {}
+        assignments = state.assignments
+        for char in set(text if isinstance(text, str) else text.decode("utf-8")):
+            code = assignments.get(32 if char == "\xa0" else ord(char))
+            if code is not None and code < 256:
+                known.add(char)
+                state.egov_codes[ord(char)] = code
+        return pieces
+
+
 def register_fonts() -> None:
     """Register the four styles once per process (reading a TrueType file costs milliseconds)."""
     global _registered
@@ -118,7 +143,7 @@ def register_fonts() -> None:
         if _registered:
             return
         for name, style in STYLES.items():
-            font = TTFont(name, _font_file(style))
+            font = FormFont(name, _font_file(style))
             missing = [ch for ch in VIETNAMESE_PROBE if ord(ch) not in font.face.charToGlyph]
             if missing:
                 raise ImproperlyConfigured(
@@ -247,6 +272,60 @@ class Para(Paragraph):
             if cleaned:
                 frags.append(_prototype(style, bold).clone(text=cleaned, link=[], us_lines=[]))
         return cls(None, style, frags=frags)
+
+    def breakLines(self, width):  # noqa: N802 (ReportLab's name)
+        """ReportLab's line breaking for the plain case (one fragment, no hyphenation, no word
+        wider than a line), with each word measured by one call to the font (ReportLab goes
+        through three layers of lookups a word); anything else is left to ReportLab."""
+        widths = list(width) if isinstance(width, (tuple, list)) else [width]
+        style, frags = self.style, self.frags
+        if (
+            len(frags) != 1
+            or not hasattr(frags[0], "text")
+            or "\xad" in frags[0].text
+            or style.endDots
+            or style.wordWrap
+            or style.shaping
+            or style.hyphenationLang
+            or style.uriWasteReduce
+            or style.embeddedHyphenation
+            or getattr(self, "bulletText", None)
+            or hasattr(frags[0], "cbDefn")
+            or hasattr(frags[0], "backColor")
+            or paragraph._processed_frags(frags)
+        ):
+            return super().breakLines(width)
+        frag = frags[0]
+        size, font = frag.fontSize, pdfmetrics.getFont(frag.fontName)
+        ascent, descent = pdfmetrics.getAscentDescent(frag.fontName, size)
+        words = paragraph.split(paragraph.strip(frag.text))
+        if not words or words == [""]:
+            return super().breakLines(width)
+        measure = font.stringWidth
+        sizes = [measure(word, size) for word in words]
+        if max(sizes) > min(widths):
+            return super().breakLines(width)  # a word to split over lines
+        self._width_max = self.height = 0
+        self._splitLongWordCount = self._hyphenations = 0
+        space = measure(" ", size)
+        shrink = style.spaceShrinkage * space
+        lines: list[tuple[float, list[str]]] = []
+        line: list[str] = []
+        used, number, room = -space, 0, widths[0]
+        for word, word_width in zip(words, sizes, strict=True):
+            wider = used + space + word_width
+            if wider <= room + shrink * len(line) or not line:
+                line.append(word)
+                used = wider
+            else:
+                self._width_max = max(self._width_max, used)
+                lines.append((room - used, line))
+                line, used = [word], word_width
+                number += 1
+                room = widths[min(len(widths) - 1, number)]
+        self._width_max = max(self._width_max, used)
+        lines.append((room - used, line))
+        return frag.clone(kind=0, lines=lines, ascent=ascent, descent=descent, fontSize=size)
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 (ReportLab's names)
         # (`split` drops the line breaking when the paragraph does not fit and goes whole to

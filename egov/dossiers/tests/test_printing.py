@@ -447,6 +447,31 @@ def test_receipt_paragraphs_are_made_as_the_markup_parser_makes_them(runs, marku
         assert made.wrap(width, 1000) == parsed.wrap(width, 1000)
 
 
+def test_receipt_shortcuts_change_no_byte(world, hung, monkeypatch):
+    """Form 01 encodes its text and breaks its lines by shortcuts of its own (FormFont,
+    Para.breakLines): the PDF is byte for byte the one ReportLab's own code makes, for long
+    and odd papers (a word wider than the column, white space, markup characters)."""
+    from reportlab import rl_config
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.platypus import Paragraph
+
+    from egov.dossiers import receipt_pdf
+
+    monkeypatch.setattr(rl_config, "invariant", 1)  # no dates or random ids in the PDF
+    d = _counter(world, hung)
+    d.applicant_name, d.applicant_phone = "  Đỗ   Thị\tÁnh & <b>co</b> ", "09\xa012"
+    # (Greek and Cyrillic: more than the 256 characters of one font subset)
+    alphabets = " ".join(
+        map(chr, [*range(0x391, 0x3AA), *range(0x3B1, 0x3CA), *range(0x410, 0x450)])
+    )
+    names = [*MANY[:9], LONG, "x" * 300, " Tờ  khai\n(bản\xa0chính) ", "A & B < C", alphabets] * 2
+    papers = [DossierComponent(name=name, originals=1, copies=i) for i, name in enumerate(names)]
+    ours = printing.render_receipt(d, papers, "Trần Văn Bình")
+    monkeypatch.setattr(receipt_pdf.FormFont, "splitString", TTFont.splitString)
+    monkeypatch.setattr(receipt_pdf.Para, "breakLines", Paragraph.breakLines)
+    assert printing.render_receipt(d, papers, "Trần Văn Bình") == ours
+
+
 def test_receipt_without_papers_still_prints(world, hung, tmp_path):
     d = _counter(world, hung)
     text = text_of(tmp_path, printing.render_receipt(d, [], ""))
