@@ -235,11 +235,9 @@ def _prototype(style: ParagraphStyle, bold: bool) -> Any:
 
 def _collapse(run: str, *, starts: bool, ends: bool) -> str:
     """`run` as ReportLab's markup cleaning leaves the text between two tags: every run of
-    white space one space, none at the start or end of the paragraph (`starts`, `ends`)."""
-    words = " ".join(
-        " ".join(paragraph.split(paragraph.strip(line))) for line in run.split("\n")
-    ).split(" ")
-    inner = " ".join(word for word in words if word)
+    white space one space (no-break spaces kept), none at the start or end of the paragraph
+    (`starts`, `ends`)."""
+    inner = " ".join(word for word in paragraph.split(run) if word)
     lead = " " if run[:1] in _WHITESPACE and not starts else ""
     trail = " " if run[-1:] in _WHITESPACE and not ends and inner else ""
     return f"{lead}{inner}{trail}"
@@ -643,24 +641,28 @@ class PapersTable(Flowable):
         for row in self.rows:
             y.append(y[-1] - row.height)
         y[-1] = 0.0
+        # the one-line cells, centred, in one text object (not one each, as drawCentredString)
+        cells = canv.beginText()
         font = None
         for row, top in zip(self.rows, y[:-1], strict=True):
-            wanted = f"{FAMILY}-Bold" if row.bold else FAMILY
-            if wanted != font:
-                canv.setFont(wanted, CELL_SIZE, CELL_LEADING)
-                font = wanted
+            wanted = pdfmetrics.getFont(f"{FAMILY}-Bold" if row.bold else FAMILY)
             for column, cell in enumerate(row.cells):
                 if not cell:
                     continue
+                if wanted is not font:
+                    cells.setFont(wanted.fontName, CELL_SIZE, CELL_LEADING)
+                    font = wanted
                 left, right = self.paddings(column)
                 centre = x[column] + (self.widths[column] + left - right) * 0.5
                 line_y = top - CELL_PADDING - CELL_SIZE
                 for line in cell.split("\n"):
-                    canv.drawCentredString(centre, line_y, line)
+                    cells.setTextOrigin(centre - font.stringWidth(line, CELL_SIZE) * 0.5, line_y)
+                    cells.textOut(line)
                     line_y -= CELL_LEADING
             if row.name is not None:
                 left, _ = self.paddings(1)
                 row.name.drawOn(canv, x[1] + left, top - CELL_PADDING - row.name.height)
+        canv.drawText(cells)
         canv.restoreState()
         canv.saveState()
         canv.setLineCap(1)  # round caps and joins, as Table drew its grid
