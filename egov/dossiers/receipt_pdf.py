@@ -47,8 +47,6 @@ from reportlab.platypus import (
     PageTemplate,
     Paragraph,
     Spacer,
-    Table,
-    TableStyle,
     paragraph,
 )
 
@@ -474,6 +472,50 @@ class ReceiptContent:
     qr: list[list[bool]]
 
 
+class Columns(Flowable):
+    """Flowables side by side, each column's from its top, with the geometry of a one-row
+    `Table` whose cells have no padding but `indents` on the left (VALIGN TOP, ALIGN LEFT), as
+    the header, the applicant beside the QR code and the signatures were laid out: a `Table`
+    costs about as much again as its paragraphs in style commands and cell bookkeeping. It is
+    not split: it goes whole to the next page."""
+
+    def __init__(self, columns: list[list[Flowable]], widths: list[float], *,
+                 indents: list[float] | None = None, space_before: float = 0) -> None:  # fmt: skip
+        super().__init__()
+        self.columns, self.widths = columns, widths
+        self.indents = indents or [0.0] * len(widths)
+        self.spaceBefore = space_before
+        self.width = sum(widths)
+        self._sizes: list[list[tuple[float, float]]] = []
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 (ReportLab's names)
+        self._sizes, heights = [], [0.0]
+        for flowables, width, indent in zip(self.columns, self.widths, self.indents, strict=True):
+            sizes = [f.wrapOn(self.canv, width - indent, 72000) for f in flowables]
+            self._sizes.append(sizes)
+            if flowables:
+                spaces = sum(f.getSpaceBefore() + f.getSpaceAfter() for f in flowables)
+                edges = flowables[0].getSpaceBefore() + flowables[-1].getSpaceAfter()
+                heights.append(sum(h for _, h in sizes) + spaces - edges)
+        self.height = max(heights)
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        return []
+
+    def draw(self) -> None:
+        left = 0.0
+        for flowables, sizes, width, indent in zip(
+            self.columns, self._sizes, self.widths, self.indents, strict=True
+        ):
+            y = self.height + (flowables[0].getSpaceBefore() if flowables else 0)
+            for flowable, (_, height) in zip(flowables, sizes, strict=True):
+                y -= flowable.getSpaceBefore() + height
+                flowable.drawOn(self.canv, left + indent, y)
+                y -= flowable.getSpaceAfter()
+            left += width
+
+
 def _header(c: ReceiptContent, s: _Styles, width: float) -> list:
     agency = []
     if c.agency_parent:
@@ -484,22 +526,9 @@ def _header(c: ReceiptContent, s: _Styles, width: float) -> list:
         Para.of(s.header, Bold("Độc lập - Tự do - Hạnh phúc")),
         Rule(0.35),
     ]
-    table = Table([[agency, motto]], colWidths=[width * 0.42, width * 0.58])
-    table.setStyle(_NO_PADDING)
-    return [Para.of(s.form_no, "Mẫu số 01"), table, Spacer(0, 4 * mm)]
+    columns = Columns([agency, motto], [width * 0.42, width * 0.58])
+    return [Para.of(s.form_no, "Mẫu số 01"), columns, Spacer(0, 4 * mm)]
 
-
-_NO_PADDING = TableStyle(
-    [
-        # the cells' font (ReportLab sets it even for a cell of flowables: not Helvetica)
-        ("FONTNAME", (0, 0), (-1, -1), FAMILY),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-    ]
-)
 
 FRAME_HEIGHT = A4[1] - MARGINS["top"] - MARGINS["bottom"]
 
@@ -704,7 +733,7 @@ def _papers(c: ReceiptContent, s: _Styles, width: float) -> PapersTable:
     return PapersTable.of(rows, [fixed[0], width - sum(fixed), fixed[1], fixed[2]])
 
 
-def _signatures(c: ReceiptContent, s: _Styles, width: float) -> Table:
+def _signatures(c: ReceiptContent, s: _Styles, width: float) -> Columns:
     def column(role: str, name: str) -> list:
         return [
             Para.of(s.sign, Bold(role)),
@@ -713,13 +742,11 @@ def _signatures(c: ReceiptContent, s: _Styles, width: float) -> Table:
             Para.of(s.sign, Bold(name)),
         ]
 
-    table = Table(
-        [[column("NGƯỜI NỘP HỒ SƠ", c.applicant_name), column("NGƯỜI TIẾP NHẬN HỒ SƠ", c.officer)]],
-        colWidths=[width / 2, width / 2],
-        spaceBefore=6 * mm,
+    return Columns(
+        [column("NGƯỜI NỘP HỒ SƠ", c.applicant_name), column("NGƯỜI TIẾP NHẬN HỒ SƠ", c.officer)],
+        [width / 2, width / 2],
+        space_before=6 * mm,
     )
-    table.setStyle(_NO_PADDING)
-    return table
 
 
 def receipt(c: ReceiptContent) -> bytes:
@@ -749,9 +776,8 @@ def receipt(c: ReceiptContent) -> bytes:
         ),
     ]
     qr = [QRCode(c.qr, QR_SIZE), Para.of(s.caption, "Quét mã để tra cứu hồ sơ")]
-    beside = Table([[applicant, qr]], colWidths=[width - QR_SIZE - 4 * mm, QR_SIZE + 4 * mm])
-    beside.setStyle(
-        TableStyle([*_NO_PADDING.getCommands(), ("LEFTPADDING", (1, 0), (1, 0), 4 * mm)])
+    beside = Columns(
+        [applicant, qr], [width - QR_SIZE - 4 * mm, QR_SIZE + 4 * mm], indents=[0, 4 * mm]
     )
 
     story = [
