@@ -1,0 +1,102 @@
+"""Form 01 (the receipt, ReportLab) of two versions of the code in one process, in turn.
+
+    .venv/bin/python bench/receipt_ab.py [--against main] [--rounds 300]
+
+"before" is `egov/dossiers/printing.py` and `receipt_pdf.py` as they are at the git revision
+`--against`, loaded beside the working tree's ("after") under other module names, their font
+registered under another name (the same files); each version renders its own baseline B_pdf
+(`trivial_pdf`, as /bench/pdf-rl/) too. The cases are bench/forms_pdf.py's (real procedures of
+procedures.json, built in memory, no query): first 3 papers, then every paper of the checklist.
+After 5 warm-up renders of each, every round renders B_pdf before, the receipt before, B_pdf
+after and the receipt after, in an order that turns by one each round, so that on a shared
+machine all four see the same load. Printed: median and p95 of each, the receipt's ratios to
+the B_pdf of its own version and of the other (medians of the same rounds; p95 over p95).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import forms_pdf  # noqa: E402 (sets Django up)
+
+from egov.dossiers import printing, receipt_pdf  # noqa: E402
+
+
+def load_revision(revision: str):
+    """printing and receipt_pdf as they are at `revision`, as the modules `before_printing`
+    and `before_receipt_pdf` (the font family renamed, so that both versions register theirs)."""
+    modules = {}
+    for name, alias in (("receipt_pdf", "before_receipt_pdf"), ("printing", "before_printing")):
+        source = subprocess.run(
+            ["git", "show", f"{revision}:egov/dossiers/{name}.py"],
+            cwd=forms_pdf.ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        source = source.replace('FAMILY = "FormSerif"', 'FAMILY = "FormSerifBefore"')
+        source = source.replace(
+            "from egov.dossiers import receipt_pdf", "import before_receipt_pdf as receipt_pdf"
+        )
+        spec = importlib.util.spec_from_loader(alias, loader=None)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[alias] = module
+        exec(compile(source, f"{revision}:{name}.py", "exec"), module.__dict__)  # noqa: S102
+        modules[name] = module
+    return modules["printing"], modules["receipt_pdf"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--against", default="main", help="the git revision of 'before'")
+    parser.add_argument("--rounds", type=int, default=300)
+    args = parser.parse_args()
+    before_printing, before_pdf = load_revision(args.against)
+    records = {r["code"]: r for r in forms_pdf.json.loads(forms_pdf.DATA.read_text("utf-8"))}
+    officer = "Nguyễn Văn Cán Bộ"
+    for code in ("1.004837", "1.001193"):
+        dossier, papers = forms_pdf.dossier_of(records[code])
+        for label, subset in (("first 3 papers", papers[:3]), (f"{len(papers)} papers", papers)):
+            renders = {
+                "B_pdf before": before_pdf.trivial_pdf,
+                "receipt before": lambda d=dossier, p=subset: before_printing.render_receipt(
+                    d, p, officer
+                ),
+                "B_pdf after": receipt_pdf.trivial_pdf,
+                "receipt after": lambda d=dossier, p=subset: printing.render_receipt(d, p, officer),
+            }
+            pdfs = {name: [render() for _ in range(5)][-1] for name, render in renders.items()}
+            samples: dict[str, list[float]] = {name: [] for name in renders}
+            order = list(renders)
+            for round_ in range(args.rounds):
+                for name in order[round_ % 4 :] + order[: round_ % 4]:
+                    start = time.perf_counter()
+                    renders[name]()
+                    samples[name].append((time.perf_counter() - start) * 1000)
+            median = {k: statistics.median(v) for k, v in samples.items()}
+            p95 = {k: forms_pdf.percentile(v, 95) for k, v in samples.items()}
+            print(f"form 01 {code}, {label}, {args.rounds} rounds:")
+            for name in renders:
+                ratios = ""
+                if name.startswith("receipt"):
+                    own = "B_pdf " + name.split()[1]
+                    ratios = "  = " + ", ".join(
+                        f"{median[name] / median[base]:.2f} × {base} (p95 {p95[name] / p95[base]:.2f})"
+                        for base in dict.fromkeys([own, "B_pdf before"])
+                    )
+                print(
+                    f"  {name:<15} median {median[name]:6.2f} ms  p95 {p95[name]:6.2f} ms"
+                    f"  {len(pdfs[name]):>7,} B  {forms_pdf.pages(pdfs[name])} p.{ratios}"
+                )
+
+
+if __name__ == "__main__":
+    main()
