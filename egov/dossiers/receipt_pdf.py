@@ -18,6 +18,16 @@ shaping, so every text is composed to NFC first (precomposed letters, no combini
 
 The QR code is drawn as vector rectangles from the `qrcode` module matrix (`printing.qr_matrix`),
 one rectangle per horizontal run of dark modules.
+
+Speed (issue 5: the receipt within 6 times a trivial one-line PDF of the same engine,
+bench/README.md "form 01, faster"): the paragraphs are made from their runs of text
+(`Para.of`), not written as markup and parsed; plain paragraphs are broken into lines measuring
+each word once (`Para.breakLines`); a line's text is encoded with one `str.translate` once its
+characters are known (`FormFont.splitString`); the papers table (`PapersTable`) and the
+side-by-side blocks (`Columns`) are drawn directly with the geometry ReportLab's `Table` gave
+them. The tests hold the PDF byte for byte to ReportLab's own line breaking and encoding. What
+is left is mostly ReportLab's own per-document work: subsetting, compressing and describing the
+three font faces (about half of the time), then laying out and drawing the paragraphs.
 """
 
 from __future__ import annotations
@@ -220,15 +230,16 @@ class Bold(str):
 
 
 _WHITESPACE = frozenset(paragraph._wsc)
-_prototypes: dict[tuple[str, bool], Any] = {}
+_prototypes: dict[tuple[int, bool], tuple[ParagraphStyle, Any]] = {}
 
 
 def _prototype(style: ParagraphStyle, bold: bool) -> Any:
     """The fragment ReportLab's markup parser makes for a plain or bold run in `style`."""
-    key = (style.name, bold)
-    if key not in _prototypes:
-        _prototypes[key] = Paragraph("<b>x</b>" if bold else "x", style).frags[0]
-    return _prototypes[key]
+    key = (id(style), bold)
+    known = _prototypes.get(key)
+    if known is None or known[0] is not style:
+        known = _prototypes[key] = (style, Paragraph("<b>x</b>" if bold else "x", style).frags[0])
+    return known[1]
 
 
 def _collapse(run: str, *, starts: bool, ends: bool) -> str:
