@@ -1,6 +1,7 @@
 """Form 01 (the receipt, ReportLab) of two versions of the code in one process, in turn.
 
     .venv/bin/python bench/receipt_ab.py [--against main] [--rounds 300]
+    DATABASE_URL=postgres://.../egov_bench_dossiers .venv/bin/python bench/receipt_ab.py --views
 
 "before" is `egov/dossiers/printing.py` and `receipt_pdf.py` as they are at the git revision
 `--against`, loaded beside the working tree's ("after") under other module names, their font
@@ -11,6 +12,11 @@ After 5 warm-up renders of each, every round renders B_pdf before, the receipt b
 after and the receipt after, in an order that turns by one each round, so that on a shared
 machine all four see the same load. Printed: median and p95 of each, the receipt's ratios to
 the B_pdf of its own version and of the other (medians of the same rounds; p95 over p95).
+
+--views: instead, what /bench/receipt/<id>/ does (the dossier read with its select_related,
+then `printing.receipt`: its queries and the PDF), before and after, for the 300 latest received
+dossiers of the database (read only), data alone (the PDF left out) and whole, in turn with the
+/bench/pdf-rl/ view, `--rounds` times over the 300 (default here 2).
 """
 
 from __future__ import annotations
@@ -54,12 +60,70 @@ def load_revision(revision: str):
     return modules["printing"], modules["receipt_pdf"]
 
 
+def views(before_printing, before_pdf, rounds: int) -> None:
+    from django.db import connection
+    from django.test import RequestFactory
+
+    from egov.core import bench_urls
+    from egov.dossiers.models import Dossier
+
+    received = Dossier.objects.filter(received_at__isnull=False, code__isnull=False)
+    ids = list(received.order_by("-id").values_list("id", flat=True)[:300])
+    request = RequestFactory().get("/")
+    pdfs = {printing: receipt_pdf.receipt, before_printing: before_pdf.receipt}
+
+    def view(version, pk: int, *, pdf: bool) -> None:
+        (receipt_pdf if version is printing else before_pdf).receipt = (
+            pdfs[version] if pdf else (lambda content: b"")
+        )
+        dossier = Dossier.objects.select_related("receiving_unit", "version", "procedure").get(
+            pk=pk
+        )
+        version.receipt(dossier)
+
+    renders = {
+        "data before": lambda pk: view(before_printing, pk, pdf=False),
+        "data after": lambda pk: view(printing, pk, pdf=False),
+        "whole before": lambda pk: view(before_printing, pk, pdf=True),
+        "whole after": lambda pk: view(printing, pk, pdf=True),
+        "B_pdf view": lambda pk: bench_urls.pdf_reportlab(request),
+    }
+    for render in renders.values():
+        for pk in ids[:5]:
+            render(pk)
+    samples: dict[str, list[float]] = {name: [] for name in renders}
+    for _ in range(rounds):
+        for pk in ids:
+            for name, render in renders.items():
+                start = time.perf_counter()
+                render(pk)
+                samples[name].append((time.perf_counter() - start) * 1000)
+    papers = received.filter(pk__in=ids).values_list("components__provided", flat=True)
+    print(
+        f"/bench/receipt/<id>/ in process on {connection.vendor} "
+        f"{connection.settings_dict['NAME']}: {len(ids)} dossiers, "
+        f"{sum(1 for p in papers if p)} papers handed in, {rounds} rounds:"
+    )
+    base = statistics.median(samples["B_pdf view"])
+    for name, values in samples.items():
+        print(
+            f"  {name:<13} median {statistics.median(values):6.2f} ms"
+            f"  p95 {forms_pdf.percentile(values, 95):6.2f} ms"
+            f"  = {statistics.median(values) / base:.2f} × B_pdf view"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--against", default="main", help="the git revision of 'before'")
-    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--rounds", type=int)
+    parser.add_argument("--views", action="store_true", help="the bench views on DATABASE_URL")
     args = parser.parse_args()
     before_printing, before_pdf = load_revision(args.against)
+    if args.views:
+        views(before_printing, before_pdf, args.rounds or 2)
+        return
+    args.rounds = args.rounds or 300
     records = {r["code"]: r for r in forms_pdf.json.loads(forms_pdf.DATA.read_text("utf-8"))}
     officer = "Nguyễn Văn Cán Bộ"
     for code in ("1.004837", "1.001193"):
