@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/receipt_ab.py [--against main] [--rounds 300]
     DATABASE_URL=postgres://.../egov_bench_dossiers .venv/bin/python bench/receipt_ab.py --views
+    .venv/bin/python bench/receipt_ab.py --fonts
 
 "before" is `egov/dossiers/printing.py` and `receipt_pdf.py` as they are at the git revision
 `--against`, loaded beside the working tree's ("after") under other module names, their font
@@ -17,6 +18,11 @@ the B_pdf of its own version and of the other (medians of the same rounds; p95 o
 then `printing.receipt`: its queries and the PDF), before and after, for the 300 latest received
 dossiers of the database (read only), data alone (the PDF left out) and whole, in turn with the
 /bench/pdf-rl/ view, `--rounds` times over the 300 (default here 2).
+
+--fonts: the working tree's B_pdf and receipt (1.004837, first 7 papers) with ReportLab's font
+embedding as it is, then changed for every document in the process (both alike): streams
+compressed at zlib level 1 instead of 6; subsets without the ASCII block ReportLab puts in
+every subset (`asciiReadable`); both. In turn, `--rounds` (default 200) rounds.
 """
 
 from __future__ import annotations
@@ -113,12 +119,68 @@ def views(before_printing, before_pdf, rounds: int) -> None:
         )
 
 
+def fonts(rounds: int) -> None:
+    import zlib
+
+    from reportlab.pdfbase import pdfdoc, ttfonts
+
+    records = {r["code"]: r for r in forms_pdf.json.loads(forms_pdf.DATA.read_text("utf-8"))}
+    dossier, papers = forms_pdf.dossier_of(records["1.004837"])
+    encode, state = pdfdoc.PDFStreamFilterZCompress.encode, ttfonts.TTFont.State.__init__
+
+    def level_1(self, text):
+        return zlib.compress(text.encode("utf8") if isinstance(text, str) else text, 1)
+
+    def no_ascii(self, asciiReadable=None, ttf=None):  # noqa: N803
+        state(self, False, ttf)
+
+    variants = {
+        "as it is": (encode, state),
+        "zlib level 1": (level_1, state),
+        "no ASCII block": (encode, no_ascii),
+        "both": (level_1, no_ascii),
+    }
+    renders = {
+        "B_pdf": receipt_pdf.trivial_pdf,
+        "receipt": lambda: printing.render_receipt(dossier, papers[:7], "Nguyễn Văn Cán Bộ"),
+    }
+    samples: dict[tuple[str, str], list[float]] = {}
+    sizes: dict[tuple[str, str], int] = {}
+    try:
+        for round_ in range(rounds + 3):
+            for variant, (new_encode, new_state) in variants.items():
+                pdfdoc.PDFStreamFilterZCompress.encode = new_encode
+                ttfonts.TTFont.State.__init__ = new_state
+                for name, render in renders.items():
+                    start = time.perf_counter()
+                    sizes[variant, name] = len(render())
+                    if round_ >= 3:
+                        samples.setdefault((variant, name), []).append(
+                            (time.perf_counter() - start) * 1000
+                        )
+    finally:
+        pdfdoc.PDFStreamFilterZCompress.encode = encode
+        ttfonts.TTFont.State.__init__ = state
+    print(f"font embedding variants, form 01 1.004837 first 7 papers, {rounds} rounds:")
+    for variant in variants:
+        median = {n: statistics.median(samples[variant, n]) for n in renders}
+        print(
+            f"  {variant:<15} B_pdf {median['B_pdf']:5.2f} ms {sizes[variant, 'B_pdf']:>7,} B"
+            f"  receipt {median['receipt']:6.2f} ms {sizes[variant, 'receipt']:>7,} B"
+            f"  = {median['receipt'] / median['B_pdf']:.2f} ×"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--against", default="main", help="the git revision of 'before'")
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--views", action="store_true", help="the bench views on DATABASE_URL")
+    parser.add_argument("--fonts", action="store_true", help="font embedding variants")
     args = parser.parse_args()
+    if args.fonts:
+        fonts(args.rounds or 200)
+        return
     before_printing, before_pdf = load_revision(args.against)
     if args.views:
         views(before_printing, before_pdf, args.rounds or 2)
