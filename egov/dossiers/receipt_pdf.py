@@ -130,11 +130,14 @@ class FormFont(TTFont):
             return [(0, text.translate(state.egov_codes).encode("latin-1"))]
         pieces = super().splitString(text, doc, encoding)
         state = self.state[doc]
-        if known is None:
+        assignments = state.assignments
+        if known is None:  # the characters ReportLab has put in the first subset beforehand
             known = state.egov_known = set()
             state.egov_codes = {}
-        assignments = state.assignments
-        for char in set(text if isinstance(text, str) else text.decode("utf-8")):
+            chars = {chr(code) for code in assignments} | {"\xa0"}
+        else:
+            chars = set(text if isinstance(text, str) else text.decode("utf-8"))
+        for char in chars:
             code = assignments.get(32 if char == "\xa0" else ord(char))
             if code is not None and code < 256:
                 known.add(char)
@@ -252,6 +255,25 @@ def _collapse(run: str, *, starts: bool, ends: bool) -> str:
     return f"{lead}{inner}{trail}"
 
 
+# Words' widths by font and size, kept in the process (checklists repeat their words from one
+# dossier to the next; measuring one costs about 2 µs, looking it up a tenth of that).
+WORD_WIDTHS_KEPT = 50_000
+_widths: dict[tuple[str, float], dict[str, float]] = {}
+
+
+def _word_widths(font: Any, size: float, words: list[str]) -> list[float]:
+    known = _widths.setdefault((font.fontName, size), {})
+    found = []
+    for word in words:
+        width = known.get(word)
+        if width is None:
+            width = font.stringWidth(word, size)
+            if len(known) < WORD_WIDTHS_KEPT:
+                known[word] = width
+        found.append(width)
+    return found
+
+
 class Para(Paragraph):
     """A paragraph that keeps its line breaking for the width it was made for (it depends on
     nothing else): tables wrap their cells more than once, and the papers table wraps every
@@ -308,13 +330,12 @@ class Para(Paragraph):
         words = paragraph.split(paragraph.strip(frag.text))
         if not words or words == [""]:
             return super().breakLines(width)
-        measure = font.stringWidth
-        sizes = [measure(word, size) for word in words]
+        sizes = _word_widths(font, size, words)
         if max(sizes) > min(widths):
             return super().breakLines(width)  # a word to split over lines
         self._width_max = self.height = 0
         self._splitLongWordCount = self._hyphenations = 0
-        space = measure(" ", size)
+        space = font.stringWidth(" ", size)
         shrink = style.spaceShrinkage * space
         lines: list[tuple[float, list[str]]] = []
         line: list[str] = []
