@@ -257,7 +257,7 @@ def _collapse(run: str, *, starts: bool, ends: bool) -> str:
 
 # Words' widths by font and size, kept in the process (checklists repeat their words from one
 # dossier to the next; measuring one costs about 2 µs, looking it up a tenth of that).
-WORD_WIDTHS_KEPT = 50_000
+WORD_WIDTHS_KEPT = 20_000  # by font and size: a few MB at most
 _widths: dict[tuple[str, float], dict[str, float]] = {}
 
 
