@@ -37,6 +37,7 @@ from typing import Any
 
 import qrcode
 from django.conf import settings
+from django.db import connections, router
 from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -350,30 +351,60 @@ def receipt(dossier: Dossier) -> bytes:
         raise ValidationFailed(
             _("Hồ sơ chưa được tiếp nhận, chưa có giấy hẹn trả kết quả."), code="not_received"
         )
-    unit = "receiving_unit__parent"
-    about = (f"{unit}__name", f"{unit}__kind", f"{unit}__parent__name", f"{unit}__parent__kind")
-    # the papers handed in (an online checklist also keeps the ones that did not apply)
-    rows = list(
-        DossierComponent.objects.filter(dossier_id=dossier.pk, provided=True)
+    rows = _receipt_rows(dossier.pk)
+    if rows:
+        officer, *parents = rows[0][3:]
+    else:
+        officer, *parents = (
+            Dossier.objects.filter(pk=dossier.pk)
+            .values_list(_accepted_by("pk"), *_RECEIVING_PARENTS)
+            .get()
+        )
+    papers = [receipt_pdf.Paper(*row[:3]) for row in rows]
+    return render_receipt(
+        dossier, papers, officer or "", agency=_agency_of(dossier.receiving_unit, *parents)
+    )
+
+
+_RECEIVING_PARENTS = tuple(
+    f"receiving_unit__parent__{name}" for name in ("name", "kind", "parent__name", "parent__kind")
+)
+
+
+def _receipt_query(dossier_id: int) -> Any:
+    """The papers handed in (an online checklist also keeps the ones that did not apply), in
+    order, each as (name, originals, copies, officer, parent, its kind, grandparent, its kind)."""
+    return (
+        DossierComponent.objects.filter(dossier_id=dossier_id, provided=True)
         .order_by("position")
         .values_list(
             "name",
             "originals",
             "copies",
             _accepted_by("dossier_id"),
-            *(f"dossier__{name}" for name in about),
+            *(f"dossier__{name}" for name in _RECEIVING_PARENTS),
         )
     )
-    if rows:
-        officer, *parents = rows[0][3:]
-    else:
-        officer, *parents = (
-            Dossier.objects.filter(pk=dossier.pk).values_list(_accepted_by("pk"), *about).get()
-        )
-    papers = [receipt_pdf.Paper(*row[:3]) for row in rows]
-    return render_receipt(
-        dossier, papers, officer or "", agency=_agency_of(dossier.receiving_unit, *parents)
-    )
+
+
+# `_receipt_query`'s SQL by database: Django takes about 2 ms of CPU to build and compile it (five
+# joins and a subquery), the database a tenth of that to answer; it is compiled once per process
+# with a stand-in id and run with the dossier's.
+_receipt_sql: dict[str, tuple[str, list[Any]]] = {}
+_STAND_IN_ID = -52_501
+
+
+def _receipt_rows(dossier_id: int) -> list[tuple[Any, ...]]:
+    alias = router.db_for_read(DossierComponent)
+    if alias not in _receipt_sql:
+        sql, params = _receipt_query(_STAND_IN_ID).query.sql_with_params()
+        if list(params).count(_STAND_IN_ID) != 1:  # not the query this was written for
+            return list(_receipt_query(dossier_id))
+        _receipt_sql[alias] = (sql, list(params))
+    sql, params = _receipt_sql[alias]
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [dossier_id if p == _STAND_IN_ID else p for p in params])
+        return cursor.fetchall()
 
 
 def _accepted_by(dossier_id: str) -> Subquery:

@@ -178,6 +178,17 @@ def test_receipt_reads_papers_officer_and_agency_in_one_query(
     world, hung, tmp_path, django_assert_num_queries
 ):
     d = Dossier.objects.select_related("receiving_unit").get(pk=_counter(world, hung).pk)
+    # its query is compiled once per process and run with the dossier's id: the ORM's rows
+    rows = printing._receipt_rows(d.pk)
+    assert rows and rows == list(printing._receipt_query(d.pk))
+    assert rows[0][3:] == (
+        world.staff["officer"].full_name,
+        world.province.name,
+        "province",
+        None,
+        None,
+    )
+    assert printing._receipt_rows(d.pk + 1) == []
     with django_assert_num_queries(1):
         pdf = printing.receipt(d)
     text = text_of(tmp_path, pdf)
