@@ -19,7 +19,8 @@ own version and of the other (medians of the same rounds; p95 over p95).
 --views: instead, what /bench/receipt/<id>/ does (the dossier read with its select_related,
 then `printing.receipt`: its queries and the PDF), before and after, for the 300 latest received
 dossiers of the database (read only), data alone (the PDF left out) and whole, in turn with the
-/bench/pdf-rl/ view, `--rounds` times over the 300 (default here 2).
+/bench/pdf-rl/ view, `--rounds` times over the 300 (default here 2); the CPU time is this
+process's (the database server's is not in it).
 
 --fonts: the working tree's B_pdf and receipt (1.004837, first 7 papers) with ReportLab's font
 embedding as it is, then changed for every document in the process (both alike): streams
@@ -100,11 +101,13 @@ def views(before_printing, before_pdf, rounds: int) -> None:
         for pk in ids[:5]:
             render(pk)
     samples: dict[str, list[float]] = {name: [] for name in renders}
+    cpu: dict[str, list[float]] = {name: [] for name in renders}
     for _ in range(rounds):
         for pk in ids:
             for name, render in renders.items():
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 render(pk)
+                cpu[name].append((time.process_time() - start_cpu) * 1000)
                 samples[name].append((time.perf_counter() - start) * 1000)
     papers = received.filter(pk__in=ids).values_list("components__provided", flat=True)
     print(
@@ -112,13 +115,14 @@ def views(before_printing, before_pdf, rounds: int) -> None:
         f"{connection.settings_dict['NAME']}: {len(ids)} dossiers, "
         f"{sum(1 for p in papers if p)} papers handed in, {rounds} rounds:"
     )
-    base = statistics.median(samples["B_pdf view"])
-    for name, values in samples.items():
-        print(
-            f"  {name:<13} median {statistics.median(values):6.2f} ms"
-            f"  p95 {forms_pdf.percentile(values, 95):6.2f} ms"
-            f"  = {statistics.median(values) / base:.2f} × B_pdf view"
-        )
+    for clock, measured in (("wall", samples), ("CPU", cpu)):
+        base = statistics.median(measured["B_pdf view"])
+        for name, values in measured.items():
+            print(
+                f"  {clock:<4} {name:<13} median {statistics.median(values):6.2f} ms"
+                f"  p95 {forms_pdf.percentile(values, 95):6.2f} ms"
+                f"  = {statistics.median(values) / base:.2f} × B_pdf view"
+            )
 
 
 def fonts(rounds: int) -> None:
