@@ -188,8 +188,8 @@ def _qr_codewords(error_correction: int, data_list: list[Any]) -> tuple[int, lis
         if util.mode_sizes_for_version(found) is util.mode_sizes_for_version(version):
             break
         version = found
+    # (the bits depend on the version only through its length fields' sizes, the same here)
     version = found
-    bits, length = _qr_bits(data_list, version)
     blocks = base.rs_blocks(version, error_correction)
     limit = sum(block.data_count * 8 for block in blocks)
     # terminator (up to 4 zero bits), then zeros to a whole byte, then the alternating pad bytes
