@@ -178,17 +178,20 @@ def test_receipt_reads_papers_officer_and_agency_in_one_query(
     world, hung, tmp_path, django_assert_num_queries
 ):
     d = Dossier.objects.select_related("receiving_unit").get(pk=_counter(world, hung).pk)
-    # its query is compiled once per process and run with the dossier's id: the ORM's rows
-    rows = printing._receipt_rows(d.pk)
-    assert rows and rows == list(printing._receipt_query(d.pk))
-    assert rows[0][3:] == (
+    # its query, compiled once (ADR 0005), run with the dossier's id: the queryset's rows
+    fields = ("name", "originals", "copies", "officer", *printing._PARENTS)
+    rows = [[getattr(r, f) for f in fields] for r in printing._RECEIPT_PAPERS.fetch(d.pk)]
+    query = printing._RECEIPT_PAPERS._build(d.pk)
+    assert rows and rows == [[getattr(r, f) for f in fields] for r in query]
+    assert rows[0][3:] == [
         world.staff["officer"].full_name,
         world.province.name,
         "province",
         None,
         None,
-    )
-    assert printing._receipt_rows(d.pk + 1) == []
+    ]
+    assert len(rows) == d.components.filter(provided=True).count()
+    assert printing._RECEIPT_PAPERS.fetch(d.pk + 1) == []
     with django_assert_num_queries(1):
         pdf = printing.receipt(d)
     text = text_of(tmp_path, pdf)
