@@ -277,12 +277,13 @@ class Table:
         self.template = template
         self.rows: list[list[Any]] = []
 
-    def add(self, values: dict[str, Any]) -> None:
+    def add(self, values: dict[str, Any]) -> list[Any]:
         row = list(self.template)
         index = self.index
         for key, value in values.items():
             row[index[key]] = value
         self.rows.append(row)
+        return row
 
 
 def write(tables: list[Table]) -> int:
@@ -435,6 +436,7 @@ class Generator:
             self.sequences[(agency, day)] = last
         self.touched: set[tuple[str, Any]] = set()
         self._requests: list[dict[str, Any]] = []
+        self._participants: list[list[Any]] = []  # the rows of the dossier being made
         self.citizens: list[tuple[int, str, str, str]] = []
         self.stats = Stats()
 
@@ -574,7 +576,8 @@ class Generator:
             search_key=vntext.search_key(f"{code} {name} {id_number}")[:600],
         )
         participant = {"dossier_id": did, "search_key": d["search_key"]}  # copied, as services do
-        self.tables["unit"].add({"id": self._id("unit"), "unit_id": unit.pk, **participant})
+        row = self.tables["unit"].add({"id": self._id("unit"), "unit_id": unit.pk, **participant})
+        self._participants.append(row)  # their due_at is copied when the dossier is finished
         for i, (cid, cname, originals, copies) in enumerate(offer.components):
             self.tables["component"].add(
                 dict(
@@ -628,7 +631,10 @@ class Generator:
 
         for unit_id in dict.fromkeys(s["unit_id"] for s in steps):
             if unit_id != unit.pk:  # the other units of an inter-level template see it too
-                self.tables["unit"].add({"id": self._id("unit"), "unit_id": unit_id, **participant})
+                row = self.tables["unit"].add(
+                    {"id": self._id("unit"), "unit_id": unit_id, **participant}
+                )
+                self._participants.append(row)
 
         def step_due(step, start):
             return add_office_time(
@@ -787,6 +793,10 @@ class Generator:
 
     def _finish(self, d, events, state, version, steps) -> None:
         d["state"] = state
+        due_at = self.tables["unit"].index["due_at"]
+        for row in self._participants:
+            row[due_at] = d.get("due_at")
+        self._participants.clear()
         d["row_version"] = version
         d["updated_at"] = events[-1]["at"] if events else d["created_at"]
         self.tables["dossier"].add(d)

@@ -262,11 +262,13 @@ class DossierUnit(models.Model):
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="participants")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    # The dossier's search_key, copied (the services keep it equal): the queues search a unit's
-    # dossiers for a name, code or ID number in one index on (unit, trigrams of this key) on
-    # PostgreSQL (migration 0004), instead of the unit's participants joined to every dossier
-    # that holds the term.
+    # The dossier's search_key and due_at, copied (the services keep them equal): the queues
+    # search a unit's dossiers for a name, code or ID number here. Migration 0007 orders a
+    # unit's participants by (due_at, dossier) in one index, with the key included on
+    # PostgreSQL, so a common name is read in the page's order until the page is full; and, on
+    # PostgreSQL, indexes the words and word pairs of the key (GIN), where a rare term is found.
     search_key = models.CharField(max_length=600, blank=True, default="", editable=False)
+    due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

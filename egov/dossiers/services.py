@@ -154,6 +154,9 @@ def _event(
 def _save(dossier: Dossier, *fields: str) -> None:
     dossier.row_version += 1
     dossier.save(update_fields=[*fields, "row_version", "updated_at"])
+    if "due_at" in fields:
+        # the participants' copy, in whose order the queues read a unit's dossiers
+        DossierUnit.objects.filter(dossier=dossier).update(due_at=dossier.due_at)
 
 
 def _audit(actor: Any, action: str, dossier: Dossier, unit: Unit, **summary: Any) -> None:
@@ -188,7 +191,12 @@ def _participate(dossier: Dossier, units: Sequence[Unit], *, new: bool = False) 
         known = set(DossierUnit.objects.filter(dossier=dossier).values_list("unit_id", flat=True))
     fresh = {u.pk for u in units} - known
     DossierUnit.objects.bulk_create(
-        [DossierUnit(dossier=dossier, unit_id=pk, search_key=dossier.search_key) for pk in fresh]
+        [
+            DossierUnit(
+                dossier=dossier, unit_id=pk, search_key=dossier.search_key, due_at=dossier.due_at
+            )
+            for pk in fresh
+        ]
     )
 
 

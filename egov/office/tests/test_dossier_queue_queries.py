@@ -35,6 +35,7 @@ def _receive(world, n: int) -> list[str]:
     ("who", "query"),
     [
         ("officer", "queue=all&state=processing&q=le+van+hung"),
+        ("officer", "queue=all&q=le+van"),  # a search read through the participants' indexes
         ("specialist", "queue=to_process"),
     ],
 )

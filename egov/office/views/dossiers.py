@@ -6,7 +6,7 @@ through `egov.dossiers.services`, which checks the right, the state and the vers
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -112,10 +112,11 @@ class QueuePage:
         return self.number + 1
 
 
-def queue_page(rows: Any, total: int | None, number: Any) -> QueuePage:
-    """Page `number` of `rows` (a queryset). `total`: their number as counted (capped: more than
-    COUNT_CAP when above it), or None when not counted. A page number that is not one is the
-    first page; past the end, the last page when the total is known."""
+def queue_page(rows: Callable[[int, int], list[Any]], total: int | None, number: Any) -> QueuePage:
+    """Page `number` of a list whose rows `start` to `stop` are `rows(start, stop)`. `total`:
+    their number as counted (capped: more than COUNT_CAP when above it), or None when not
+    counted. A page number that is not one is the first page; past the end, the last page when
+    the total is known."""
     try:
         number = min(max(int(number), 1), MAX_PAGE)
     except (TypeError, ValueError):
@@ -123,10 +124,10 @@ def queue_page(rows: Any, total: int | None, number: Any) -> QueuePage:
     if total is not None and total <= selectors.COUNT_CAP:
         number = min(number, max(1, -(-total // PAGE_SIZE)))
         start = (number - 1) * PAGE_SIZE
-        shown = list(rows[start : start + PAGE_SIZE]) if total else []
+        shown = rows(start, start + PAGE_SIZE) if total else []
         return QueuePage(shown, number, has_next=start + PAGE_SIZE < total, total=total)
     start = (number - 1) * PAGE_SIZE
-    shown = list(rows[start : start + PAGE_SIZE + 1])
+    shown = rows(start, start + PAGE_SIZE + 1)
     if len(shown) > PAGE_SIZE:
         at_least = start + PAGE_SIZE
         if total is not None:  # counted: more than COUNT_CAP
@@ -186,15 +187,18 @@ def queue(request: HttpRequest) -> HttpResponse:
             queue=data["queue"] or "to_process", search=data["q"], state=data["state"]
         )
     counts = selectors.queue_counts(request.user)
-    rows = selectors.work_queue(request.user, filters)
     if not filters.search and not filters.state:
         total = counts[filters.queue]  # known already: saves a COUNT query
     elif filters.queue == "all":
         # every dossier the user may see, filtered: not counted (it would read every match in
         # the unit's tens of thousands of dossiers); the page tells "more than 50" and pages on
         total = None
-    else:
-        total = selectors.capped_count(rows)  # open dossiers only: a few rows to count
+    else:  # open dossiers only: a few rows to count
+        total = selectors.capped_count(selectors.work_queue(request.user, filters))
+
+    def rows(start: int, stop: int) -> list[Any]:
+        return selectors.work_queue_rows(request.user, filters, start, stop)
+
     page = queue_page(rows, total, request.GET.get("page"))
     page.rows = _queue_rows(page.rows)
     keep = {k: v for k, v in request.GET.items() if k != "page"}
