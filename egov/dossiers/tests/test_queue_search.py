@@ -84,7 +84,7 @@ def test_a_term_matches_from_the_start_of_a_word(busy):  # noqa: F811
         page = selectors.work_queue_rows(
             officer, selectors.QueueFilter("all", search=search), 0, 51
         )
-        assert [r.pk for r in page] == [r.pk for r in rows[:51]]
+        assert [r["id"] for r in page] == [r.pk for r in rows[:51]]
         return d.pk in {r.pk for r in rows}
 
     code_parts = vntext.search_key(d.code).split()
@@ -138,7 +138,7 @@ def test_the_pages_rows_are_the_querysets(busy, make_official, monkeypatch):  # 
         monkeypatch.setattr(selectors, "WALK_MAX_UNITS", max_units)
         for (user, filters, start, stop), pks in expected.items():
             got = selectors.work_queue_rows(user, filters, start, stop, now=now)
-            assert [r.pk for r in got] == pks, (window, max_units, user, filters, start)
+            assert [r["id"] for r in got] == pks, (window, max_units, user, filters, start)
 
 
 @postgresql_only

@@ -156,24 +156,30 @@ class QueueRow:
 _PK_MARK = "987654321"
 
 
-def _queue_rows(dossiers: list[Any]) -> list[QueueRow]:
+def _queue_rows(rows: list[dict[str, Any]]) -> list[QueueRow]:
+    """The lines of `selectors.work_queue_rows`, formatted."""
     detail = reverse("office:dossier-detail", args=[int(_PK_MARK)])
-    rows = []
-    for d in dossiers:
-        due = timezone.localtime(d.due_at) if d.due_at else None
-        rows.append(
+    zone = timezone.get_current_timezone()
+    procedures: dict[tuple[str, str], str] = {}  # a page shows a few procedures many times
+    lines = []
+    for d in rows:
+        due = d["due_at"].astimezone(zone) if d["due_at"] else None
+        names = (d["procedure__code"], d["version__name"])
+        if names not in procedures:
+            procedures[names] = f"{names[0]} — {Truncator(names[1]).chars(90)}"
+        lines.append(
             QueueRow(
-                url=detail.replace(_PK_MARK, str(d.pk)),
-                code=d.code or "",
-                applicant_name=d.applicant_name,
-                procedure=f"{d.procedure.code} — {Truncator(d.version.name).chars(90)}",
-                state_label=d.state_label,
-                unit_name=d.current_unit.name if d.current_unit else "",
+                url=detail.replace(_PK_MARK, str(d["id"])),
+                code=d["code"] or "",
+                applicant_name=d["applicant_name"],
+                procedure=procedures[names],
+                state_label=State(d["state"]).label,
+                unit_name=d["current_unit__name"] or "",
                 due_iso=due.isoformat() if due else "",
                 due_text=due.strftime("%d/%m/%Y %H:%M") if due else "",
             )
         )
-    return rows
+    return lines
 
 
 @login_required
