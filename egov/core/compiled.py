@@ -15,6 +15,7 @@ thread) keeps its own compiler, since a compiler holds its connection.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,8 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.sql.constants import MULTI
 from django.db.transaction import TransactionManagementError
+
+_SLOTS = itertools.count()
 
 # A key no table holds, to find where the key sits among the parameters.
 _MARKS: dict[type, Any] = {int: -(2**62) - 7, str: "\x1fegov compiled query key\x1f"}
@@ -33,7 +36,9 @@ class CompiledQuery:
         self._build = build
         self._key_type = key_type
         self._mark = _MARKS[key_type]
-        self._slot = f"compiled_query_{id(self)}"
+        # a number never given twice (an id() could come back after a query is dropped, and a
+        # connection would then answer with the plan of another)
+        self._slot = next(_SLOTS)
         self._db: str | None = None
 
     def fetch(self, key: Any) -> list[Model]:
