@@ -101,11 +101,6 @@ def enqueue(
     return enqueue_all([built])[0]
 
 
-def schedule(notification_id: int) -> None:
-    """Hand the message to a background task once the current transaction commits."""
-    schedule_all([notification_id])
-
-
 def schedule_all(notification_ids: list[int]) -> None:
     """Hand the messages to one background task once the current transaction commits: one
     publish to the broker and one task for the e-mail and the SMS of a change, not one each.
