@@ -57,7 +57,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import dossiers_generate as gen  # noqa: E402
-from wrk_common import print_table, run_wrk, start_server  # noqa: E402
+from wrk_common import (  # noqa: E402
+    cpu_by_command,
+    cpu_snapshot,
+    format_cpu,
+    print_table,
+    run_wrk,
+    start_server,
+)
 
 ROOT = gen.ROOT
 parser = argparse.ArgumentParser()
@@ -70,6 +77,12 @@ parser.add_argument(
     "--latency-seconds", type=int, default=10, help="then each endpoint unsaturated (0: skip)"
 )
 parser.add_argument("--latency-connections", type=int, default=2)
+parser.add_argument(
+    "--units", type=int, default=20, help="receiving units the submissions go to, in turn"
+)
+parser.add_argument(
+    "--one-unit", action="store_true", help="every submission to Lưu Vệ (its sequence's worst case)"
+)
 parser.add_argument("--pairs", type=int, default=300, help="receptions with their receipt")
 parser.add_argument(
     "--redis",
@@ -171,16 +184,30 @@ def prepare() -> dict:
         raise SystemExit("run bench/dossiers_generate.py first")
     luu_ve = Unit.objects.get(code=demo.LUU_VE, valid_to__isnull=True)
     at_luu_ve = Dossier.objects.filter(receiving_unit=luu_ve).count()  # before the pools
-    (plan,) = gen.unit_plans([luu_ve])
-    # online without files: a procedure of Lưu Vệ whose papers are not required as files, else
-    # the drafts' papers are marked provided (as after an officer's check)
-    optional = [o for o in plan.offers if not any(c[2] or c[3] for c in o.components)]
-    online = optional[0] if optional else plan.offers[0]
+    # The submissions go to the generated receiving units in turn, as a province's citizens
+    # submit to their own communes; --one-unit sends them all to Lưu Vệ, whose gap-free daily
+    # sequence then makes them wait for one another (each holds it until its commit).
+    units = [luu_ve] if args.one_unit else gen.load_units_only(args.units)
+    plans = gen.unit_plans(units)
+    plan = plans[0]
+    assert plan.unit.pk == luu_ve.pk
+
+    def online_offer(p):
+        # online without files: a procedure of the unit whose papers are not required as
+        # files, else the drafts' papers are marked provided (as after an officer's check)
+        optional = [o for o in p.offers if not any(c[2] or c[3] for c in o.components)]
+        return (optional[0], False) if optional else (p.offers[0], True)
+
+    offers = [online_offer(p) for p in plans]
+    online = offers[0][0]
     counter = plan.offers[0]
-    g = gen.Generator([plan], now=timezone.now(), seed=int(time.time()))
+    g = gen.Generator(plans, now=timezone.now(), seed=int(time.time()))
     g.citizens = gen.make_citizens(50, g.rnd)
     citizen = g.citizens[0]
-    drafts = [g.draft(plan, online, citizen, provided=not optional) for _ in range(args.pool)]
+    drafts = []
+    for i in range(args.pool):
+        k = i % len(plans)
+        drafts.append(g.draft(plans[k], offers[k][0], citizen, provided=offers[k][1]))
     upload_drafts = [g.draft(plan, online, citizen) for _ in range(args.pool // 3)]
     fresh = [g.dossier(g.now, 1, plan=plan, offer=counter, hold=True) for _ in range(args.pool)]
     g.flush()
@@ -210,7 +237,7 @@ def prepare() -> dict:
     print(
         f"database {gen.database_url(args.sqlite).split(':')[0]}: {total:,} dossiers, "
         f"{at_luu_ve:,} at Lưu Vệ before the pools of "
-        f"{args.pool:,} drafts and {args.pool:,} dossiers at appraisal",
+        f"{args.pool:,} drafts (at {len(units)} units) and {args.pool:,} dossiers at appraisal",
         flush=True,
     )
     return {
@@ -555,8 +582,10 @@ def main() -> None:
             if worker:
                 drain_queue()
             wrk(base, spec, 5)
+            before = cpu_snapshot()
             results[name] = wrk(base, spec, args.duration)
-            print(f"  {name}: {results[name]}", flush=True)
+            spent = cpu_by_command(before, cpu_snapshot(), results[name]["requests"])
+            print(f"  {name}: {results[name]}\n    {format_cpu(spent)}", flush=True)
             if args.latency_seconds:
                 if worker:
                     drain_queue()

@@ -76,3 +76,43 @@ def print_table(results: dict[str, dict[str, float]], width: int = 16) -> None:
             f"{name:<{width}} {r['rps']:>8.0f} {100 * r['rps'] / hello:>8.0f}% {r['p50']:>7.2f} "
             f"{r['p95']:>7.2f} {r['p99']:>7.2f} {r['errors']:>6}"
         )
+
+
+_CLK = 100  # USER_HZ: /proc's clock ticks per second on Linux
+
+
+def cpu_snapshot() -> dict[int, tuple[str, int]]:
+    """Every process's (command name, user + system clock ticks) from /proc."""
+    import os
+
+    snap = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        snap[int(pid)] = (comm, int(fields[11]) + int(fields[12]))
+    return snap
+
+
+def cpu_by_command(before: dict, after: dict, requests: int) -> dict[str, float]:
+    """CPU milliseconds per request spent by each command name between two snapshots (processes
+    that started in between are counted from zero)."""
+    spent: dict[str, float] = {}
+    for pid, (comm, ticks) in after.items():
+        was = before.get(pid)
+        used = ticks - (was[1] if was and was[0] == comm else 0)
+        if used > 0:
+            spent[comm] = spent.get(comm, 0) + used * 1000 / _CLK / max(requests, 1)
+    return dict(sorted(spent.items(), key=lambda kv: -kv[1]))
+
+
+def format_cpu(spent: dict[str, float], top: int = 6) -> str:
+    total = sum(spent.values())
+    parts = [f"{comm} {ms:.2f}" for comm, ms in list(spent.items())[:top]]
+    return f"CPU ms/request: total {total:.2f} = " + ", ".join(parts)
