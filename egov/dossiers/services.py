@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from egov.accounts.models import UserKind
 from egov.accounts.policy import Perm, has_perm_on
 from egov.audit.services import audit_record
-from egov.core import vntext
+from egov.core import rows, vntext
 from egov.core.compiled import CompiledQuery
 from egov.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from egov.core.workflow import Transition, lock_query, locked_for_transition
@@ -136,24 +136,26 @@ def _event(
     step: DossierStep | None = None,
     unit: Unit | None = None,
 ) -> DossierEvent:
-    return DossierEvent.objects.create(
-        dossier=dossier,
-        at=at,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=_label(actor),
-        action=action,
-        state_from=state_from,
-        state_to=dossier.state,
-        unit=unit,
-        step=step,
-        note=note,
-        public=public,
+    return rows.insert(
+        DossierEvent(
+            dossier=dossier,
+            at=at,
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_label=_label(actor),
+            action=action,
+            state_from=state_from,
+            state_to=dossier.state,
+            unit=unit,
+            step=step,
+            note=note,
+            public=public,
+        )
     )
 
 
 def _save(dossier: Dossier, *fields: str) -> None:
     dossier.row_version += 1
-    dossier.save(update_fields=[*fields, "row_version", "updated_at"])
+    rows.update(dossier, [*fields, "row_version", "updated_at"])
     if "due_at" in fields:
         # the participants' copy, in whose order the queues read a unit's dossiers
         DossierUnit.objects.filter(dossier=dossier).update(due_at=dossier.due_at)
@@ -180,7 +182,14 @@ def _set_search_key(dossier: Dossier) -> None:
     the queues search it unit by unit; the caller saves the dossier's own column."""
     dossier.search_key = key = _search_key(dossier)
     if dossier.pk is not None:  # a new dossier's participants are created with its key
-        DossierUnit.objects.filter(dossier=dossier).exclude(search_key=key).update(search_key=key)
+        connection = connections[router.db_for_write(DossierUnit)]
+        table = connection.ops.quote_name(DossierUnit._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET search_key = %s "  # noqa: S608
+                "WHERE dossier_id = %s AND search_key <> %s",
+                [key, dossier.pk, key],
+            )
 
 
 def _participate(dossier: Dossier, units: Sequence[Unit], *, new: bool = False) -> None:
@@ -239,9 +248,9 @@ def _version_in_force(procedure: Procedure):
 def _copy_checklist(dossier: Dossier, provided: Sequence[ComponentInput] | None) -> None:
     components = list(dossier.version.components.all())
     by_id = {c.pk: c for c in components}
-    rows: list[DossierComponent] = []
+    papers: list[DossierComponent] = []
     if provided is None:
-        rows = [
+        papers = [
             DossierComponent(
                 dossier=dossier,
                 position=i,
@@ -267,7 +276,7 @@ def _copy_checklist(dossier: Dossier, provided: Sequence[ComponentInput] | None)
             else:
                 name = _reason(item.name, "components", required=True)
                 originals, copies, c = 0, 0, None
-            rows.append(
+            papers.append(
                 DossierComponent(
                     dossier=dossier,
                     position=i,
@@ -279,7 +288,7 @@ def _copy_checklist(dossier: Dossier, provided: Sequence[ComponentInput] | None)
                     note=_reason(item.note, "components", required=False)[:500],
                 )
             )
-    DossierComponent.objects.bulk_create(rows)
+    DossierComponent.objects.bulk_create(papers)
 
 
 def _fill_applicant(dossier: Dossier, applicant: ApplicantData) -> None:

@@ -1,0 +1,78 @@
+"""One row inserted or updated by a statement built once, for the rows every change writes.
+
+`Model.save()` builds its INSERT or UPDATE anew each time through the query compiler; for the
+rows each change appends (the dossier's history, the audit event) and the dossier's own update
+that costs more CPU than the database spends on them (bench/README.md, issue 5). These helpers
+build the statement once per model, database and set of fields, and on each call only prepare
+the values, as the compiler does (`pre_save`, then `get_db_prep_save`).
+
+What they skip, and callers must not need: signals (no receiver listens to these models), the
+parent tables of multi-table inheritance, and expressions as values (plain values only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import DatabaseError, connections, router
+from django.db.models import Model
+
+_STATEMENTS: dict[tuple, tuple[str, list, bool]] = {}
+
+
+def insert(obj: Model) -> Model:
+    """INSERT `obj` (as `obj.save(force_insert=True)`); an automatic primary key comes back."""
+    model = type(obj)
+    alias = router.db_for_write(model, instance=obj)
+    connection = connections[alias]
+    meta = model._meta
+    returns = obj.pk is None and meta.pk.db_returning
+    key = ("insert", model, alias, returns)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        fields = [f for f in meta.local_concrete_fields if not (returns and f is meta.pk)]
+        q = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+        )
+        if returns and connection.features.can_return_columns_from_insert:
+            sql += f" RETURNING {q(meta.pk.column)}"
+        statement = _STATEMENTS[key] = (sql, fields, returns)
+    sql, fields, returns = statement
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if returns:
+            if connection.features.can_return_columns_from_insert:
+                value = cursor.fetchone()[0]
+            else:
+                value = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+            setattr(obj, meta.pk.attname, value)
+    obj._state.adding = False
+    obj._state.db = alias
+    return obj
+
+
+def update(obj: Model, fields: Sequence[str]) -> None:
+    """UPDATE these fields of `obj` by its primary key (as `obj.save(update_fields=fields)`,
+    including `auto_now` fields named among them); DatabaseError if no row was updated."""
+    model = type(obj)
+    alias = router.db_for_write(model, instance=obj)
+    connection = connections[alias]
+    key = ("update", model, alias, tuple(dict.fromkeys(fields)))
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        meta = model._meta
+        chosen = [meta.get_field(name) for name in key[3]]
+        q = connection.ops.quote_name
+        assignments = ", ".join(f"{q(f.column)} = %s" for f in chosen)
+        sql = f"UPDATE {q(meta.db_table)} SET {assignments} WHERE {q(meta.pk.column)} = %s"  # noqa: S608
+        statement = _STATEMENTS[key] = (sql, chosen, False)
+    sql, chosen, _returns = statement
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in chosen]
+    params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount != 1:
+            raise DatabaseError("Save with update_fields did not affect any rows.")

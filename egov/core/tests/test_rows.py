@@ -1,0 +1,95 @@
+"""egov.core.rows writes what Model.save() writes: the same columns, values read back equal,
+automatic keys returned, auto_now kept, and a missing row refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import DatabaseError, connection
+from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from egov.audit.models import AuditEvent
+from egov.core import rows
+from egov.dossiers.models import Dossier, DossierEvent
+
+pytestmark = pytest.mark.django_db
+
+
+AT = timezone.now() - timedelta(minutes=3)
+
+
+def _event(dossier, **extra):
+    return DossierEvent(
+        dossier=dossier,
+        at=AT,
+        actor=None,
+        actor_label="Nguyễn Thị Lan",
+        action="submit",
+        state_from="draft",
+        state_to="submitted",
+        note='Ghi chú: ‘dấu’ "nháy" %s %(x)s ; --',
+        **extra,
+    )
+
+
+def test_insert_returns_the_key_and_the_row_reads_back_as_save_writes_it(world):
+    dossier = Dossier.objects.filter(receiving_unit=world.commune).first() or _draft(world)
+    fast = rows.insert(_event(dossier, unit=world.commune))
+    slow = _event(dossier, unit=world.commune)
+    slow.save()
+    assert fast.pk is not None and fast.pk != slow.pk and not fast._state.adding
+    got, expected = DossierEvent.objects.get(pk=fast.pk), DossierEvent.objects.get(pk=slow.pk)
+    ignore = {"id"}
+    assert {k: v for k, v in model_to_dict(got).items() if k not in ignore} == {
+        k: v for k, v in model_to_dict(expected).items() if k not in ignore
+    }
+    assert got.at == fast.at and got.public is True and got.step_id is None
+
+
+def test_insert_of_a_given_key_with_json_and_an_address(world):
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    event = AuditEvent(
+        seq=last + 1000,
+        created_at=timezone.now(),
+        action="test.rows",
+        summary={"tên": "Lê Văn Hùng", "n": [1, 2.5, None], "nested": {"ok": True}},
+        ip="2001:db8::1",
+        prev_hash="0" * 64,
+        hash="f" * 64,
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        rows.insert(event)
+    assert len(ctx.captured_queries) == 1
+    got = AuditEvent.objects.get(seq=last + 1000)
+    assert got.summary == {"tên": "Lê Văn Hùng", "n": [1, 2.5, None], "nested": {"ok": True}}
+    assert (got.ip, got.action, got.created_at) == ("2001:db8::1", "test.rows", event.created_at)
+
+
+def test_update_writes_only_the_named_fields_and_keeps_auto_now(world):
+    dossier = _draft(world)
+    before = Dossier.objects.get(pk=dossier.pk)
+    dossier.applicant_name = "Trần Văn Bình"
+    dossier.applicant_phone = "0999999999"  # changed in memory, not named: not written
+    dossier.row_version += 1
+    rows.update(dossier, ["applicant_name", "row_version", "updated_at", "applicant_name"])
+    after = Dossier.objects.get(pk=dossier.pk)
+    assert after.applicant_name == "Trần Văn Bình"
+    assert after.applicant_phone == before.applicant_phone
+    assert after.row_version == before.row_version + 1
+    assert after.updated_at > before.updated_at and after.updated_at == dossier.updated_at
+
+
+def test_update_of_a_row_that_is_gone_is_refused(world):
+    dossier = _draft(world)
+    Dossier.objects.filter(pk=dossier.pk).delete()
+    with pytest.raises(DatabaseError):
+        rows.update(dossier, ["applicant_name"])
+
+
+def _draft(world):
+    from egov.dossiers import services
+
+    return services.draft_create(actor=world.citizen, procedure=world.procedure, unit=world.commune)
