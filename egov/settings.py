@@ -137,11 +137,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # Parameters bound by the server, and a statement run five times on a connection prepared:
-    # PostgreSQL then plans it once per connection instead of on every call (the dossier a
-    # transition locks joins seven tables: 1.3 ms of planning for 0.1 ms of work; bench/README).
-    # Off (EGOV_PG_PREPARED=0) behind a pooler in transaction mode, which cannot keep prepared
-    # statements on a server connection (docs/deploy.md).
+    # Parameters bound by the server, and the hot statements whose plan cannot depend on their
+    # values (a row by its key, fixed INSERTs and UPDATEs) prepared on each connection and planned
+    # once: egov/core/prepared.py says which and why not the others. Off (EGOV_PG_PREPARED=0)
+    # behind a pooler in transaction mode, which cannot keep prepared statements (docs/deploy.md).
     if env_bool("EGOV_PG_PREPARED", True):
         DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

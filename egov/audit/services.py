@@ -22,6 +22,7 @@ from egov.audit.chain import event_hash
 from egov.audit.context import current
 from egov.audit.models import ZERO_HASH, AuditChainHead, AuditEvent
 from egov.core import rows
+from egov.core.prepared import prepared
 
 # Floats this large come back from PostgreSQL jsonb as integers; keep them as text.
 _FLOAT_LIMIT = 1e15
@@ -84,7 +85,7 @@ def _lock_head() -> tuple[int, str]:
     """The end of the chain (seq, hash), locked until the caller's transaction ends."""
     connection = connections[router.db_for_write(AuditChainHead)]
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    sql = f"SELECT seq, hash FROM {connection.ops.quote_name(_HEAD)} WHERE id = 1{lock}"  # noqa: S608
+    sql = prepared(f"SELECT seq, hash FROM {connection.ops.quote_name(_HEAD)} WHERE id = 1{lock}")  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql)
         row = cursor.fetchone()
@@ -99,7 +100,9 @@ def _move_head(seq: int, hash_: str) -> None:
     connection = connections[router.db_for_write(AuditChainHead)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {connection.ops.quote_name(_HEAD)} SET seq = %s, hash = %s WHERE id = 1",  # noqa: S608
+            prepared(
+                f"UPDATE {connection.ops.quote_name(_HEAD)} SET seq = %s, hash = %s WHERE id = 1"  # noqa: S608
+            ),
             [seq, hash_],
         )
 

@@ -26,6 +26,8 @@ from django.db.models.query import get_related_populators
 from django.db.models.sql.constants import MULTI
 from django.db.transaction import TransactionManagementError
 
+from egov.core.prepared import prepared
+
 _SLOTS = itertools.count()
 
 # A key no table holds, to find where the key sits among the parameters.
@@ -82,6 +84,7 @@ class CompiledQuery:
         plans = connections[self._db].__dict__.setdefault("egov_compiled_queries", {})
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
+        sql = prepared(sql)  # a row by its key: one plan fits every key
         params = list(params)
         positions = [i for i, value in enumerate(params) if value == self._mark]
         plan = None

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from django.db import DatabaseError, connections, router
 from django.db.models import Model
 
+from egov.core.prepared import prepared
+
 _STATEMENTS: dict[tuple, tuple[str, list, bool]] = {}
 
 
@@ -38,7 +40,7 @@ def insert(obj: Model) -> Model:
         )
         if returns and connection.features.can_return_columns_from_insert:
             sql += f" RETURNING {q(meta.pk.column)}"
-        statement = _STATEMENTS[key] = (sql, fields, returns)
+        statement = _STATEMENTS[key] = (prepared(sql), fields, returns)
     sql, fields, returns = statement
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     with connection.cursor() as cursor:
@@ -68,7 +70,7 @@ def update(obj: Model, fields: Sequence[str]) -> None:
         q = connection.ops.quote_name
         assignments = ", ".join(f"{q(f.column)} = %s" for f in chosen)
         sql = f"UPDATE {q(meta.db_table)} SET {assignments} WHERE {q(meta.pk.column)} = %s"  # noqa: S608
-        statement = _STATEMENTS[key] = (sql, chosen, False)
+        statement = _STATEMENTS[key] = (prepared(sql), chosen, False)
     sql, chosen, _returns = statement
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in chosen]
     params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))

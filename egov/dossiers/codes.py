@@ -19,6 +19,7 @@ from datetime import datetime
 
 from django.db import connection
 
+from egov.core.prepared import prepared
 from egov.dossiers.models import DossierSequence
 from egov.units.models import Unit
 from egov.workcalendar.deadlines import to_vietnam_time
@@ -42,9 +43,11 @@ def next_sequence(code: str, day) -> int:
     table = DossierSequence._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (agency_code, day, last) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (agency_code, day) DO UPDATE SET last = {table}.last + 1 "
-            "RETURNING last",
+            prepared(
+                f"INSERT INTO {table} (agency_code, day, last) VALUES (%s, %s, 1) "  # noqa: S608
+                f"ON CONFLICT (agency_code, day) DO UPDATE SET last = {table}.last + 1 "
+                "RETURNING last"
+            ),
             [code, day],
         )
         return cursor.fetchone()[0]

@@ -25,6 +25,7 @@ from egov.audit.services import audit_record
 from egov.core import rows, vntext
 from egov.core.compiled import CompiledQuery
 from egov.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from egov.core.prepared import prepared
 from egov.core.workflow import Transition, lock_query, locked_for_transition
 from egov.dossiers import clock
 from egov.dossiers.applicants import ApplicantData, applicant_from_profile, clean_applicant
@@ -186,8 +187,10 @@ def _set_search_key(dossier: Dossier) -> None:
         table = connection.ops.quote_name(DossierUnit._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET search_key = %s "  # noqa: S608
-                "WHERE dossier_id = %s AND search_key <> %s",
+                prepared(
+                    f"UPDATE {table} SET search_key = %s "  # noqa: S608
+                    "WHERE dossier_id = %s AND search_key <> %s"
+                ),
                 [key, dossier.pk, key],
             )
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from egov.audit.services import audit_record
 from egov.core import rows, vntext
 from egov.core.errors import ValidationFailed
+from egov.core.prepared import prepared
 from egov.notifications import backends
 from egov.notifications.models import Channel, Notification, Status
 from egov.notifications.recipients import normalise_email, normalise_phone
@@ -136,7 +137,7 @@ def _claim(notification_id: int, now: datetime) -> Notification | None:
     adapt = connection.ops.adapt_datetimefield_value
     # A row never tried is due at once, whatever the clocks of web and worker machines say.
     rows = Notification.objects.raw(
-        _claim_sql(connection),
+        prepared(_claim_sql(connection)),
         [
             Status.SENDING,
             adapt(lease_until),
@@ -205,8 +206,10 @@ def _record_sent(notification: Notification, at: datetime) -> bool:
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {q(Notification._meta.db_table)} SET status = %s, sent_at = %s, "  # noqa: S608
-            "last_error = '' WHERE id = %s AND status = %s AND attempts = %s",
+            prepared(
+                f"UPDATE {q(Notification._meta.db_table)} SET status = %s, sent_at = %s, "  # noqa: S608
+                "last_error = '' WHERE id = %s AND status = %s AND attempts = %s"
+            ),
             [
                 Status.SENT,
                 connection.ops.adapt_datetimefield_value(at),
