@@ -3,9 +3,10 @@
 The hot statements whose plan cannot depend on their values (a row by its key, a fixed INSERT
 or UPDATE) are prepared on first use and planned once per connection (the dossier a transition
 locks joins seven tables: 1.3 ms of planning for 0.1 ms of work). Every other statement is
-planned with its values each time: psycopg's automatic preparation would give the work queue a
-generic plan after five runs, which for a skewed state filter read the whole table (5 req/s
-instead of 100, bench/README.md). Requires server-side binding (settings: EGOV_PG_PREPARED).
+planned with its values each time: psycopg's automatic preparation would give any statement run
+five times a generic plan, which for the work queue's filters over skewed data (a state, a
+unit's open dossiers) may be far worse than the plan for the values at hand. Requires server-side binding
+(settings: EGOV_PG_PREPARED).
 """
 
 from __future__ import annotations
