@@ -31,8 +31,8 @@ def use_on(connection: Any) -> None:
 
         class PreparingCursor(ServerBindingCursor):
             def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[override]
-                if prepare is None:
-                    prepare = query in _STATEMENTS
+                if prepare is None:  # a composed query (psycopg.sql) is never one of ours
+                    prepare = isinstance(query, str) and query in _STATEMENTS
                 return super().execute(query, params, prepare=prepare, binary=binary)
 
         _Cursor = PreparingCursor
