@@ -5,13 +5,15 @@ or UPDATE) are prepared on first use and planned once per connection (the dossie
 locks joins seven tables: 1.3 ms of planning for 0.1 ms of work). Every other statement is
 planned with its values each time: psycopg's automatic preparation would give any statement run
 five times a generic plan, which for the work queue's filters over skewed data (a state, a
-unit's open dossiers) may be far worse than the plan for the values at hand. Requires server-side binding
-(settings: EGOV_PG_PREPARED).
+unit's open dossiers) may be far worse than the plan for the values at hand. Requires
+server-side binding (settings: EGOV_PG_PREPARED).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.db.backends.postgresql.base import ServerBindingCursor
 
 _STATEMENTS: set[str] = set()
 
@@ -22,28 +24,17 @@ def prepared(sql: str) -> str:
     return sql
 
 
-def use_on(connection: Any) -> None:
-    """Make the new PostgreSQL connection's cursors prepare exactly the marked statements."""
-    from django.db.backends.postgresql.base import ServerBindingCursor
+class PreparingCursor(ServerBindingCursor):
+    """Django's server-binding cursor, preparing exactly the marked statements."""
 
-    global _Cursor
-    if _Cursor is None:
-
-        class PreparingCursor(ServerBindingCursor):
-            def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[override]
-                if prepare is None:  # a composed query (psycopg.sql) is never one of ours
-                    prepare = isinstance(query, str) and query in _STATEMENTS
-                return super().execute(query, params, prepare=prepare, binary=binary)
-
-        _Cursor = PreparingCursor
-    connection.connection.cursor_factory = _Cursor
-
-
-_Cursor: Any = None
+    def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[override]
+        if prepare is None:  # a composed query (psycopg.sql) is never one of ours
+            prepare = isinstance(query, str) and query in _STATEMENTS
+        return super().execute(query, params, prepare=prepare, binary=binary)
 
 
 def on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
     if connection.vendor == "postgresql" and connection.settings_dict["OPTIONS"].get(
         "server_side_binding"
     ):
-        use_on(connection)
+        connection.connection.cursor_factory = PreparingCursor

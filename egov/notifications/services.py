@@ -18,12 +18,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import Case, F, Q, TextField, Value, When
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from egov.audit.services import audit_record
-from egov.core import rows, vntext
+from egov.core import vntext
 from egov.core.errors import ValidationFailed
 from egov.core.prepared import prepared
 from egov.notifications import backends
@@ -83,12 +83,7 @@ def enqueue_all(messages: list[Notification]) -> list[Notification]:
     sent after the commit, by one task. A rolled-back transaction sends nothing."""
     if not messages:
         return []
-    # one statement either way; a single message by a fixed INSERT, cheaper to build
-    queued = (
-        [rows.insert(messages[0])]
-        if len(messages) == 1
-        else Notification.objects.bulk_create(messages)
-    )
+    queued = Notification.objects.bulk_create(messages)
     schedule_all([row.pk for row in queued])
     return queued
 
@@ -131,9 +126,7 @@ def _claim(notification_id: int, now: datetime) -> Notification | None:
     the row as claimed (the worker's CPU went mostly into building this statement and reading
     the row back, bench/README)."""
     lease_until = now + timedelta(seconds=settings.EGOV_NOTIFY_SENDING_TIMEOUT)
-    connection = connections[router.db_for_write(Notification)]
-    if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
-        return _claim_by_orm(notification_id, now, lease_until)
+    connection = connections[router.db_for_write(Notification)]  # UPDATE … RETURNING: SQLite ≥ 3.35
     adapt = connection.ops.adapt_datetimefield_value
     # A row never tried is due at once, whatever the clocks of web and worker machines say.
     rows = Notification.objects.raw(
@@ -165,30 +158,6 @@ def _claim_sql(connection: Any) -> str:
         "AND (next_attempt_at <= %s OR (status = %s AND attempts = 0)) "
         f"RETURNING {columns}"
     )
-
-
-def _claim_by_orm(
-    notification_id: int, now: datetime, lease_until: datetime
-) -> Notification | None:
-    due = Q(next_attempt_at__lte=now) | Q(status=Status.PENDING, attempts=0)
-    claimed = Notification.objects.filter(
-        due,
-        pk=notification_id,
-        status__in=[Status.PENDING, Status.SENDING],
-        attempts__lt=settings.EGOV_NOTIFY_MAX_ATTEMPTS,
-    ).update(
-        status=Status.SENDING,
-        attempts=F("attempts") + 1,
-        next_attempt_at=lease_until,
-        last_error=Case(
-            When(status=Status.SENDING, then=Value(LEASE_EXPIRED)),
-            default=F("last_error"),
-            output_field=TextField(),
-        ),
-    )
-    if not claimed:
-        return None
-    return Notification.objects.get(pk=notification_id)
 
 
 def _record(notification: Notification, **fields: Any) -> bool:
