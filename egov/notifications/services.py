@@ -26,7 +26,7 @@ from egov.audit.services import audit_record
 from egov.core import vntext
 from egov.core.errors import ValidationFailed
 from egov.core.prepared import prepared
-from egov.notifications import backends
+from egov.notifications import backends, wakeup
 from egov.notifications.models import Channel, Notification, Status
 from egov.notifications.recipients import normalise_email, normalise_phone
 
@@ -103,16 +103,23 @@ def enqueue(
 
 
 def schedule_all(notification_ids: list[int]) -> None:
-    """Hand the messages to one background task once the current transaction commits: one
-    publish to the broker and one task for the e-mail and the SMS of a change, not one each.
+    """Have the messages sent once the current transaction commits.
 
-    `robust`: if the broker is down, the commit still stands and the rows wait for `retry_due`.
+    With a broker, the commit wakes a worker (`wakeup.wake`: one publish per burst, not one per
+    change) and the worker sends every message queued so far (`send_queued`). Inline (the
+    embedded default), these messages are sent right after the commit. `robust`: if the broker
+    is down, the commit still stands and the rows wait for `retry_due`.
     """
+    from egov.celery import app
     from egov.notifications.tasks import send_notifications
 
     ids = list(notification_ids)
-    if ids:
+    if not ids:
+        return
+    if app.conf.task_always_eager:
         transaction.on_commit(lambda: send_notifications.delay(ids), robust=True)
+    else:
+        transaction.on_commit(wakeup.wake, robust=True)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -205,6 +212,53 @@ def deliver(notification_id: int) -> str | None:
     notification = _claim(notification_id, timezone.now())
     if notification is None:
         return None
+    return _send(notification)
+
+
+def send_queued(*, batch: int = 100) -> dict[str, int]:
+    """The worker's answer to a wake-up: send every message queued and never tried, claimed
+    `batch` at a time (one statement each), until none is left.
+
+    Rows held by another sender are skipped, not waited for. Retries and rows whose sender died
+    stay the sweeper's (`retry_due`). Returns how many rows ended in each status.
+    """
+    wakeup.awake()  # before reading: a commit from now on wakes another task
+    outcome = {Status.SENT: 0, Status.PENDING: 0, Status.FAILED: 0}
+    while True:
+        claimed = _claim_queued(timezone.now(), batch)
+        for notification in claimed:
+            outcome[_send(notification)] += 1
+        if len(claimed) < batch:
+            return {str(key): value for key, value in outcome.items()}
+
+
+def _claim_queued(now: datetime, limit: int) -> list[Notification]:
+    """Claim up to `limit` messages never tried, oldest first, as `_claim` claims one."""
+    lease_until = now + timedelta(seconds=settings.EGOV_NOTIFY_SENDING_TIMEOUT)
+    connection = connections[router.db_for_write(Notification)]
+    q = connection.ops.quote_name
+    table = q(Notification._meta.db_table)
+    columns = ", ".join(q(f.column) for f in Notification._meta.concrete_fields)
+    skip_locked = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
+    # The state is written into the statement, not bound: the planner then knows from its
+    # statistics that pending rows are few and reads them by the (status, next attempt) index.
+    fresh = f"status = '{Status.PENDING}' AND attempts = 0"
+    # The batch is chosen once, in its own step: as a subquery of the UPDATE, PostgreSQL may
+    # run it again for each row it updates, and claim more than the limit.
+    rows = Notification.objects.raw(
+        f"WITH batch AS MATERIALIZED (SELECT id FROM {table} WHERE {fresh} "  # noqa: S608
+        f"ORDER BY next_attempt_at, id LIMIT %s{skip_locked}) "
+        f"UPDATE {table} SET status = '{Status.SENDING}', attempts = 1, next_attempt_at = %s "
+        f"WHERE id IN (SELECT id FROM batch) AND {fresh} RETURNING {columns}",
+        [limit, connection.ops.adapt_datetimefield_value(lease_until)],
+    )
+    return sorted(rows, key=lambda row: row.pk)
+
+
+def _send(notification: Notification) -> str:
+    """Send a claimed message and record the outcome."""
     try:
         backends.send(notification)
     except Exception as exc:  # every failure of a channel is recorded and retried

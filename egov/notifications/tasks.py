@@ -15,7 +15,8 @@ def send_notification(notification_id: int) -> None:
 
 @app.task(ignore_result=True)
 def send_notifications(notification_ids: list[int]) -> None:
-    """The messages of one change, one after another. A send that fails is recorded on its own
+    """The messages of one change, one after another (inline, and tasks published before
+    `send_queued_notifications`). A send that fails is recorded on its own
     row; if the task itself dies mid-way, the rows left pending are sent by `retry_due`."""
     for notification_id in notification_ids:
         services.deliver(notification_id)
@@ -24,3 +25,9 @@ def send_notifications(notification_ids: list[int]) -> None:
 @app.task(ignore_result=True)
 def retry_due_notifications() -> None:
     services.retry_due()
+
+
+@app.task(ignore_result=True)
+def send_queued_notifications() -> None:
+    """A wake-up (`notifications.wakeup`): send every message queued so far."""
+    services.send_queued()

@@ -102,3 +102,24 @@ def test_the_worker_delivers_a_committed_message(redis_worker, smtp_server):
     assert row.attempts == 1
     # The worker's task, run again by hand, finds nothing left to do.
     assert services.deliver(notification.pk) is None
+
+
+def test_the_worker_sends_a_burst_of_commits_once_each(redis_worker, smtp_server):
+    rows = []
+    for i in range(8):  # eight changes, faster than the worker takes its wake-ups
+        with transaction.atomic():
+            rows.append(
+                services.enqueue(
+                    channel=Channel.EMAIL,
+                    recipient=f"nguoi{i}@example.vn",
+                    subject="Hồ sơ đã được tiếp nhận",
+                    body="Ủy ban nhân dân xã đã tiếp nhận hồ sơ.",
+                    ref=f"dossier:{i}",
+                )
+            )
+    ids = [row.pk for row in rows]
+    assert wait_for(
+        lambda: Notification.objects.filter(pk__in=ids, status=Status.SENT).count() == 8
+    )
+    assert sorted(m["To"] for m in smtp_server.messages()) == sorted(r.recipient for r in rows)
+    assert set(Notification.objects.filter(pk__in=ids).values_list("attempts", flat=True)) == {1}
