@@ -11,8 +11,9 @@ beforehand (the cookie is passed; officials without TOTP, as in the demo) and PO
 cookie and the X-CSRFToken header.
 
 As in production, the server runs with `REDIS_URL` (the cache and the Celery broker): a request
-that changes a dossier inserts its outbox rows and, after the commit, publishes one task per
-message; a real Celery worker process (`--pool solo`, one process, on the same machine) sends them.
+that changes a dossier inserts its outbox rows and, after the commit, wakes the worker (one task
+per burst, egov/notifications/wakeup.py); a real Celery worker process (`--pool solo`, one
+process, on the same machine) sends them.
 `--no-redis` measures the embedded default instead (no broker: Celery runs the send inline, inside
 the request, after the commit); `--no-celery-worker` leaves the published tasks in Redis.
 
