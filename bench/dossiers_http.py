@@ -508,7 +508,8 @@ def main() -> None:
             *(("provided", str(pk)) for pk in data["counter_components"]),
         ]
     )
-    submission = urlencode([*applicant.items(), ("delivery", "electronic")])
+    # version: the page's hidden field (each draft of the pool is at its first version)
+    submission = urlencode([("version", "1"), *applicant.items(), ("delivery", "electronic")])
     before, after = multipart_parts(scan_pdf())
     parts = []
     for chunk in (before, after):

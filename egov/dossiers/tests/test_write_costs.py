@@ -37,6 +37,7 @@ RECEPTION_QUERIES = 26
 
 def _draft_post(**overrides):
     data = {
+        "version": 1,  # a draft just made
         "applicant_kind": "citizen",
         "applicant_name": "Nguyễn Thị Lan",
         "applicant_id_number": "038190000123",

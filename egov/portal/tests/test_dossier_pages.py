@@ -19,6 +19,7 @@ MON = vn(2026, 11, 30, 9)
 
 def _draft_post(**overrides):
     data = {
+        "version": 1,  # a draft just made
         "applicant_kind": "citizen",
         "applicant_name": "Nguyễn Thị Lan",
         "applicant_id_number": "038190000123",
@@ -49,13 +50,44 @@ def test_citizen_starts_saves_and_submits_online(client, world):
     assert refused.status_code == 400 and "Còn thiếu tệp" in refused.content.decode()
     dossier.refresh_from_db()
     assert dossier.state == State.DRAFT and dossier.code is None
+    assert dossier.row_version == 2  # the data were saved all the same
+    assert 'name="version" value="2"' in refused.content.decode()  # the page shows it
     dossier.components.update(provided=True)  # as if every paper had been uploaded
-    ok = client.post(f"/ho-so/{dossier.pk}/submit/", _draft_post(applicant_address="Thôn 2"))
+    ok = client.post(
+        f"/ho-so/{dossier.pk}/submit/", _draft_post(version=2, applicant_address="Thôn 2")
+    )
     assert ok.status_code == 302
     dossier.refresh_from_db()
     assert dossier.state == State.SUBMITTED and dossier.applicant_address == "Thôn 2"
     mine = client.get("/ho-so/").content.decode()
     assert dossier.code in mine
+
+
+def test_a_draft_changed_since_the_page_was_shown_is_not_overwritten(client, world):
+    d = services.draft_create(actor=world.citizen, procedure=world.procedure, unit=world.commune)
+    client.force_login(world.citizen)
+    page = client.get(f"/ho-so/{d.pk}/").content.decode()
+    assert 'name="version" value="1"' in page
+    # another tab saves first
+    assert (
+        client.post(f"/ho-so/{d.pk}/save/", _draft_post(applicant_address="Thôn 1")).status_code
+        == 302
+    )
+    # this tab, still at version 1, neither saves nor submits over it
+    for action in ("save", "submit"):
+        stale = client.post(f"/ho-so/{d.pk}/{action}/", _draft_post(applicant_address="Thôn 9"))
+        assert stale.status_code == 400
+        body = stale.content.decode()
+        assert "vừa được người khác cập nhật" in body
+        assert 'name="version" value="2"' in body and "Thôn 1" in body  # the page shows the latest
+    d.refresh_from_db()
+    assert (d.state, d.applicant_address, d.row_version) == (State.DRAFT, "Thôn 1", 2)
+    # a post without the version is refused as a bad form, and saves nothing
+    missing = _draft_post(applicant_address="Thôn 9")
+    del missing["version"]
+    assert client.post(f"/ho-so/{d.pk}/save/", missing).status_code == 400
+    d.refresh_from_db()
+    assert d.applicant_address == "Thôn 1"
 
 
 def test_a_unit_not_offering_it_online_cannot_be_chosen(client, world):

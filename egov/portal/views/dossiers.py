@@ -85,6 +85,9 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
 
 
 class DraftForm(forms.Form):
+    # The version the page showed: saving over a change made since (another tab, an upload) is
+    # refused instead of silently undoing it.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     applicant_kind = forms.ChoiceField(label=_lazy("Đối tượng"), choices=ApplicantKind.choices)
     applicant_name = forms.CharField(label=_lazy("Họ tên / tên tổ chức"), max_length=255)
     applicant_id_number = forms.CharField(
@@ -123,6 +126,7 @@ class NoteForm(forms.Form):
 
 def _draft_form(dossier: Any, data: Any = None) -> DraftForm:
     initial = {
+        "version": dossier.row_version,
         "applicant_kind": dossier.applicant_kind,
         "applicant_name": dossier.applicant_name,
         "applicant_id_number": dossier.applicant_id_number,
@@ -199,7 +203,10 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 # Saved and submitted in one transaction (one audit event); a draft that cannot
                 # be submitted yet keeps the data just saved.
                 dossier = services.submit(
-                    actor=request.user, dossier_id=pk, expected_version=None, changes=changes
+                    actor=request.user,
+                    dossier_id=pk,
+                    expected_version=data["version"],
+                    changes=changes,
                 )
                 messages.success(
                     request,
@@ -210,7 +217,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 services.draft_update(
                     actor=request.user,
                     dossier_id=pk,
-                    expected_version=None,
+                    expected_version=data["version"],
                     applicant=changes.applicant,
                     delivery=changes.delivery,
                     delivery_address=changes.delivery_address,
