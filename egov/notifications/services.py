@@ -223,6 +223,7 @@ def send_queued(*, batch: int = 100) -> dict[str, int]:
     stay the sweeper's (`retry_due`). Returns how many rows ended in each status.
     """
     wakeup.awake()  # before reading: a commit from now on wakes another task
+    batch = _batch_within_lease(batch)
     outcome = {Status.SENT: 0, Status.PENDING: 0, Status.FAILED: 0}
     while True:
         claimed = _claim_queued(timezone.now(), batch)
@@ -230,6 +231,14 @@ def send_queued(*, batch: int = 100) -> dict[str, int]:
             outcome[_send(notification)] += 1
         if len(claimed) < batch:
             return {str(key): value for key, value in outcome.items()}
+
+
+def _batch_within_lease(requested: int) -> int:
+    """As many messages as can be sent within half the claim's lease, even if every send runs
+    to its channel's timeout: a batch must never outlive its claim, or the sweeper would take
+    back and send again messages this sender has yet to try."""
+    slowest = max(settings.EMAIL_TIMEOUT or 0, settings.EGOV_SMS_TIMEOUT, 1)
+    return max(1, min(requested, settings.EGOV_NOTIFY_SENDING_TIMEOUT // (2 * slowest)))
 
 
 def _claim_queued(now: datetime, limit: int) -> list[Notification]:

@@ -96,6 +96,22 @@ def test_send_queued_sends_every_fresh_message_in_batches(smtp_server, queued_on
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_batch_is_never_longer_than_its_lease_allows(
+    smtp_server, queued_only, monkeypatch, settings
+):
+    # 600 s of lease, sends that may each take 100 s: three per claim (half the lease)
+    settings.EGOV_NOTIFY_SENDING_TIMEOUT, settings.EMAIL_TIMEOUT = 600, 100
+    _queue(7)
+    claims = []
+    real = services._claim_queued
+    monkeypatch.setattr(
+        services, "_claim_queued", lambda now, limit: claims.append(real(now, limit)) or claims[-1]
+    )
+    assert services.send_queued()["sent"] == 7
+    assert [len(c) for c in claims] == [3, 3, 1]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_send_queued_leaves_retries_and_other_senders_rows_alone(smtp_server, queued_only):
     fresh, waiting, held, failed = _queue(4)
     later = timezone.now() + timedelta(minutes=5)
