@@ -5,7 +5,6 @@ the request only queues the notifications; a worker sends them."""
 
 from __future__ import annotations
 
-import kombu.pools
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,6 +17,7 @@ from egov.dossiers.applicants import ApplicantData
 from egov.dossiers.models import Dossier, DossierEvent, State
 from egov.notifications import tasks
 from egov.notifications.models import Notification, Status
+from egov.notifications.tests.conftest import reset_broker_connections
 from egov.office.tests.test_home import login_verified
 
 # Queries of one request once the caches are warm (content types, the work calendar), counted
@@ -195,14 +195,6 @@ def test_counter_reception_query_budget(client, world):
     assert set(d.participants.values_list("unit_id", flat=True)) >= {world.commune.pk}
 
 
-def _reset_connections() -> None:
-    """Forget pooled broker connections, so the next send uses the broker configured now."""
-    kombu.pools.reset()
-    app._pool = None
-    if "amqp" in app.__dict__:  # created on first use
-        app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def broker(monkeypatch):
     """Celery with a broker (in memory here, Redis in production): tasks are published, not
@@ -216,13 +208,13 @@ def broker(monkeypatch):
 
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url="memory://", task_always_eager=False)
-    _reset_connections()
+    reset_broker_connections()
     monkeypatch.setattr(tasks.send_queued_notifications, "apply_async", spy)
     try:
         yield published
     finally:
         app.conf.update(saved)
-        _reset_connections()
+        reset_broker_connections()
 
 
 @pytest.mark.django_db(transaction=True)

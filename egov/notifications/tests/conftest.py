@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import kombu.pools
 import pytest
 
 
@@ -31,6 +32,16 @@ def header_text(message: email.message.EmailMessage, name: str) -> str:
     """A header as a mail client shows it: RFC 2047 encoded words decoded, folding removed."""
     raw = email.message_from_bytes(message.raw, policy=email.policy.compat32)[name]
     return str(email.header.make_header(email.header.decode_header(raw)))
+
+
+def reset_broker_connections() -> None:
+    """Forget pooled broker connections, so the next send uses the broker configured now."""
+    from egov.celery import app
+
+    kombu.pools.reset()
+    app._pool = None
+    if "amqp" in app.__dict__:  # created on first use
+        app.amqp._producer_pool = None
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 15.0) -> None:

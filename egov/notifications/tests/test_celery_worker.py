@@ -11,7 +11,6 @@ import os
 import time
 import uuid
 
-import kombu.pools
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
@@ -20,7 +19,7 @@ from django.db import transaction
 from egov.celery import app
 from egov.notifications import services
 from egov.notifications.models import Channel, Notification, Status
-from egov.notifications.tests.conftest import header_text
+from egov.notifications.tests.conftest import header_text, reset_broker_connections
 
 REDIS_URL = os.environ.get("EGOV_TEST_REDIS_URL", "")
 
@@ -40,14 +39,6 @@ _OVERRIDES = (
 )
 
 
-def _reset_connections() -> None:
-    """Forget pooled broker connections, so the next send uses the broker configured now."""
-    kombu.pools.reset()
-    app._pool = None
-    if "amqp" in app.__dict__:  # created on first use
-        app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def redis_worker():
     queue = f"egov-test-{uuid.uuid4().hex}"
@@ -60,7 +51,7 @@ def redis_worker():
         worker_redirect_stdouts=False,
         broker_connection_retry_on_startup=False,
     )
-    _reset_connections()
+    reset_broker_connections()
     try:
         with start_worker(
             app, pool="solo", perform_ping_check=False, queues=[queue], loglevel="WARNING"
@@ -68,7 +59,7 @@ def redis_worker():
             yield worker
     finally:
         app.conf.update(saved)
-        _reset_connections()
+        reset_broker_connections()
         client = redis.Redis.from_url(REDIS_URL)
         client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
         client.close()

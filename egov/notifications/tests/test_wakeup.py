@@ -7,7 +7,6 @@ import os
 import uuid
 from datetime import timedelta
 
-import kombu.pools
 import pytest
 import redis
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.utils import timezone
 from egov.celery import app
 from egov.notifications import services, tasks, wakeup
 from egov.notifications.models import Channel, Notification, Status
+from egov.notifications.tests.conftest import reset_broker_connections
 
 REDIS_URL = os.environ.get("EGOV_TEST_REDIS_URL", "")
 
@@ -37,14 +37,6 @@ def _queue(n: int) -> list[Notification]:
         )
 
 
-def _reset_connections() -> None:
-    """Forget pooled broker connections, so the next send uses the broker configured now."""
-    kombu.pools.reset()
-    app._pool = None
-    if "amqp" in app.__dict__:  # created on first use
-        app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def celery_conf():
     """Change Celery's configuration for one test."""
@@ -53,11 +45,11 @@ def celery_conf():
     def change(**overrides):
         saved.update({k: app.conf[k] for k in overrides if k not in saved})
         app.conf.update(overrides)
-        _reset_connections()
+        reset_broker_connections()
 
     yield change
     app.conf.update(saved)
-    _reset_connections()
+    reset_broker_connections()
 
 
 @pytest.fixture
