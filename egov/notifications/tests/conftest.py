@@ -44,6 +44,28 @@ def reset_broker_connections() -> None:
         app.amqp._producer_pool = None
 
 
+def queue_change(n: int, first: int = 0) -> list:
+    """One committed change that queues `n` e-mails (to nguoi<first>… nguoi<first + n - 1>)."""
+    from django.db import transaction
+
+    from egov.notifications import services
+    from egov.notifications.models import Channel
+
+    with transaction.atomic():
+        return services.enqueue_all(
+            [
+                services.message(
+                    channel=Channel.EMAIL,
+                    recipient=f"nguoi{i}@example.vn",
+                    subject="Hồ sơ đã được tiếp nhận",
+                    body="Ủy ban nhân dân xã đã tiếp nhận hồ sơ.",
+                    ref=f"dossier:{i}",
+                )
+                for i in range(first, first + n)
+            ]
+        )
+
+
 def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

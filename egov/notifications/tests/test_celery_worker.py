@@ -19,7 +19,11 @@ from django.db import transaction
 from egov.celery import app
 from egov.notifications import services
 from egov.notifications.models import Channel, Notification, Status
-from egov.notifications.tests.conftest import header_text, reset_broker_connections
+from egov.notifications.tests.conftest import (
+    header_text,
+    queue_change,
+    reset_broker_connections,
+)
 
 REDIS_URL = os.environ.get("EGOV_TEST_REDIS_URL", "")
 
@@ -96,18 +100,8 @@ def test_the_worker_delivers_a_committed_message(redis_worker, smtp_server):
 
 
 def test_the_worker_sends_a_burst_of_commits_once_each(redis_worker, smtp_server):
-    rows = []
-    for i in range(8):  # eight changes, faster than the worker takes its wake-ups
-        with transaction.atomic():
-            rows.append(
-                services.enqueue(
-                    channel=Channel.EMAIL,
-                    recipient=f"nguoi{i}@example.vn",
-                    subject="Hồ sơ đã được tiếp nhận",
-                    body="Ủy ban nhân dân xã đã tiếp nhận hồ sơ.",
-                    ref=f"dossier:{i}",
-                )
-            )
+    # eight changes, faster than the worker takes its wake-ups
+    rows = [row for i in range(8) for row in queue_change(1, first=i)]
     ids = [row.pk for row in rows]
     assert wait_for(
         lambda: Notification.objects.filter(pk__in=ids, status=Status.SENT).count() == 8

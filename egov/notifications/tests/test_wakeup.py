@@ -14,27 +14,10 @@ from django.utils import timezone
 
 from egov.celery import app
 from egov.notifications import services, tasks, wakeup
-from egov.notifications.models import Channel, Notification, Status
-from egov.notifications.tests.conftest import reset_broker_connections
+from egov.notifications.models import Notification, Status
+from egov.notifications.tests.conftest import queue_change, reset_broker_connections
 
 REDIS_URL = os.environ.get("EGOV_TEST_REDIS_URL", "")
-
-
-def _queue(n: int) -> list[Notification]:
-    """One change that queues `n` messages."""
-    with transaction.atomic():
-        return services.enqueue_all(
-            [
-                services.message(
-                    channel=Channel.EMAIL,
-                    recipient=f"nguoi{i}@example.vn",
-                    subject="Hồ sơ đã được tiếp nhận",
-                    body="Ủy ban nhân dân xã đã tiếp nhận hồ sơ.",
-                    ref=f"dossier:{i}",
-                )
-                for i in range(n)
-            ]
-        )
 
 
 @pytest.fixture
@@ -70,7 +53,7 @@ def needs_redis(test):
 
 @pytest.mark.django_db(transaction=True)
 def test_send_queued_sends_every_fresh_message_in_batches(smtp_server, queued_only, monkeypatch):
-    rows = [n for _ in range(3) for n in _queue(2)]  # three changes, six messages
+    rows = [n for _ in range(3) for n in queue_change(2)]  # three changes, six messages
     claims = []
     real = services._claim_queued
     monkeypatch.setattr(
@@ -93,7 +76,7 @@ def test_a_batch_is_never_longer_than_its_lease_allows(
 ):
     # 600 s of lease, sends that may each take 100 s: three per claim (half the lease)
     settings.EGOV_NOTIFY_SENDING_TIMEOUT, settings.EMAIL_TIMEOUT = 600, 100
-    _queue(7)
+    queue_change(7)
     claims = []
     real = services._claim_queued
     monkeypatch.setattr(
@@ -105,7 +88,7 @@ def test_a_batch_is_never_longer_than_its_lease_allows(
 
 @pytest.mark.django_db(transaction=True)
 def test_send_queued_leaves_retries_and_other_senders_rows_alone(smtp_server, queued_only):
-    fresh, waiting, held, failed = _queue(4)
+    fresh, waiting, held, failed = queue_change(4)
     later = timezone.now() + timedelta(minutes=5)
     Notification.objects.filter(pk=waiting.pk).update(
         status=Status.PENDING, attempts=1, next_attempt_at=timezone.now() - timedelta(seconds=1)
@@ -127,7 +110,7 @@ def test_send_queued_leaves_retries_and_other_senders_rows_alone(smtp_server, qu
 
 @pytest.mark.django_db(transaction=True)
 def test_send_queued_records_a_failed_send_and_goes_on(smtp_down, queued_only):
-    rows = _queue(2)
+    rows = queue_change(2)
     assert services.send_queued() == {"sent": 0, "pending": 2, "failed": 0}
     for row in rows:
         row.refresh_from_db()
@@ -143,12 +126,12 @@ def test_without_a_redis_broker_every_commit_publishes(monkeypatch, celery_conf)
     monkeypatch.setattr(
         tasks.send_queued_notifications, "apply_async", lambda **kw: published.append(kw)
     )
-    _queue(2)
-    _queue(1)
+    queue_change(2)
+    queue_change(1)
     # each a moment later, so that the task sends what the next requests queue meanwhile
     assert published == [{"countdown": wakeup.GATHER_SECONDS}] * 2
     with pytest.raises(RuntimeError), transaction.atomic():
-        _queue(1)
+        queue_change(1)
         raise RuntimeError("the change failed")
     assert len(published) == 2  # a rolled-back change wakes nobody
 
@@ -172,13 +155,13 @@ def redis_broker(celery_conf):
 def test_a_burst_of_commits_publishes_one_wake_up(redis_broker, smtp_server):
     client, queue = redis_broker
     for _i in range(3):
-        _queue(1)
+        queue_change(1)
     assert client.llen(queue) == 1  # one task for three changes
     assert 0 < client.ttl(wakeup.key()) <= wakeup.WAKE_SECONDS
     # the worker's task: it clears the key first, then sends all three
     assert services.send_queued() == {"sent": 3, "pending": 0, "failed": 0}
     assert client.exists(wakeup.key()) == 0
-    _queue(1)  # a commit after the task started wakes the next one
+    queue_change(1)  # a commit after the task started wakes the next one
     assert client.llen(queue) == 2
 
 
@@ -186,7 +169,7 @@ def test_a_burst_of_commits_publishes_one_wake_up(redis_broker, smtp_server):
 def test_a_commit_that_finds_a_wake_up_on_its_way_is_still_sent(redis_broker, smtp_server):
     client, queue = redis_broker
     client.set(wakeup.key(), b"1", ex=wakeup.WAKE_SECONDS)  # another request's wake-up
-    row = _queue(1)[0]
+    row = queue_change(1)[0]
     assert client.llen(queue) == 0  # nothing published by this commit...
     services.send_queued()  # ...and the task of that wake-up sends its message
     row.refresh_from_db()
@@ -202,7 +185,7 @@ def test_a_failed_publish_leaves_no_wake_up_behind(redis_broker, monkeypatch):
         raise ConnectionError("Redis is down")
 
     monkeypatch.setattr(tasks.send_queued_notifications, "apply_async", broker_down)
-    row = _queue(1)[0]  # the commit stands (robust), the row waits
+    row = queue_change(1)[0]  # the commit stands (robust), the row waits
     assert client.exists(wakeup.key()) == 0  # so the next commit publishes again
     row.refresh_from_db()
     assert row.status == Status.PENDING
@@ -217,6 +200,6 @@ def test_an_unreachable_wake_up_key_still_publishes(monkeypatch, celery_conf, ca
     monkeypatch.setattr(
         tasks.send_queued_notifications, "apply_async", lambda **kw: published.append(kw)
     )
-    _queue(1)
+    queue_change(1)
     assert len(published) == 1
     assert "wake-up key unavailable" in caplog.text
