@@ -4,11 +4,11 @@ They measure what the server and the middleware cost by themselves, so that each
 be read as a ratio: B_hello answers "ok"; B_row reads one unit by primary key; B_pdf renders a
 trivial one-line A4 PDF in the printed forms' font, by each engine the forms use: `pdf/` through
 WeasyPrint (forms 02–07), `pdf-rl/` through ReportLab (form 01, `egov.dossiers.receipt_pdf`).
-`receipt/<id>/` renders form 01 of a dossier (no access check: benchmark databases only), to time
-the PDF alone against the ReportLab B_pdf.
+`receipt/<id>/` renders form 01 of a dossier, read as the print view reads it but with no access
+check (benchmark databases only), to time the PDF alone against the ReportLab B_pdf.
 """
 
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 
@@ -47,12 +47,12 @@ def pdf_reportlab(request):
 
 
 def receipt(request, pk: int):
-    from egov.dossiers import printing
-    from egov.dossiers.models import Dossier
+    from egov.dossiers import printing, selectors
 
-    dossier = get_object_or_404(
-        Dossier.objects.select_related("receiving_unit", "version", "procedure"), pk=pk
-    )
+    # read as the print view reads it (`dossier_for_staff`), without its scope check
+    dossier = selectors.dossier_unchecked(pk)
+    if dossier is None:
+        raise Http404
     return HttpResponse(printing.receipt(dossier), content_type="application/pdf")
 
 
