@@ -1,4 +1,5 @@
-"""Every read of dossiers, scoped by the access policy in the query itself.
+"""Every read of dossiers, scoped by the access policy: in the query itself for every list; for
+one dossier read by id, on the units taking part in it (`dossier_for_staff`, the same answer).
 
 Officials see a dossier when they hold any dossier right on a unit that takes part in it (the
 receiving unit and every unit a step was given to: both sides of an inter-level transfer see the
