@@ -306,3 +306,33 @@ def test_one_task_for_the_messages_of_a_change_and_none_lost_if_it_dies(
         f"nguoi{i}@example.vn" for i in range(3)
     ]
     assert set(Notification.objects.values_list("status", flat=True)) == {Status.SENT}
+
+
+@pytest.mark.django_db
+def test_one_message_is_stored_as_several_are(django_capture_on_commit_callbacks):
+    """A change's single message takes the prepared INSERT, several take bulk_create: the rows
+    come out the same, each with its id, pending, never tried, due at once."""
+    fields = {
+        "channel": Channel.EMAIL,
+        "recipient": "lan@example.vn",
+        "subject": "Đã nhận hồ sơ",
+        "body": "Hồ sơ đã được tiếp nhận.",
+        "ref": "dossier:7",
+        "html": "<p>Hồ sơ</p>",
+    }
+    columns = ("channel", "recipient", "subject", "body", "body_html", "ref", "status", "attempts")
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        [alone] = services.enqueue_all([services.message(**fields)])
+        pair = services.enqueue_all([services.message(**fields), services.message(**fields)])
+    assert len(callbacks) == 2  # each change is sent after its commit
+    stored = Notification.objects.order_by("pk")
+    assert [n.pk for n in stored] == [alone.pk, *(n.pk for n in pair)]
+    rows = list(stored.values(*columns, "next_attempt_at", "created_at", "sent_at"))
+    for row in rows:
+        assert before <= row.pop("next_attempt_at") <= timezone.now()
+        assert before <= row.pop("created_at") <= timezone.now()
+        assert row.pop("sent_at") is None
+    assert rows[0] == rows[1] == rows[2]
+    assert rows[0]["status"] == Status.PENDING and rows[0]["attempts"] == 0
+    assert rows[0]["body_html"] == "<p>Hồ sơ</p>"
