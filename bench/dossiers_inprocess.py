@@ -55,6 +55,7 @@ SHOW = os.environ.get("PROF_SHOW", "")
 
 def _draft_post():
     return {
+        "version": 1,  # the page's hidden field: each draft here is at its first version
         "applicant_kind": "citizen",
         "applicant_name": "Nguyễn Thị Lan",
         "applicant_id_number": "038190000123",
