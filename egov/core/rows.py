@@ -24,36 +24,53 @@ _STATEMENTS: dict[tuple, tuple[str, list, bool]] = {}
 
 def insert(obj: Model) -> Model:
     """INSERT `obj` (as `obj.save(force_insert=True)`); an automatic primary key comes back."""
-    model = type(obj)
-    alias = router.db_for_write(model, instance=obj)
+    return insert_many([obj])[0]
+
+
+def insert_many(objs: Sequence[Model]) -> list[Model]:
+    """INSERT `objs`, a few rows of one model, in one statement (as `bulk_create` does, built
+    once per model, database and number of rows: not for batches of any size); automatic
+    primary keys come back in their order. Where the database cannot return several rows' keys,
+    they are inserted one by one."""
+    if not objs:
+        return []
+    model = type(objs[0])
+    alias = router.db_for_write(model, instance=objs[0])
     connection = connections[alias]
     meta = model._meta
-    returns = obj.pk is None and meta.pk.db_returning
-    key = ("insert", model, alias, returns)
+    returns = objs[0].pk is None and meta.pk.db_returning
+    if any(type(obj) is not model or (obj.pk is None) != (objs[0].pk is None) for obj in objs):
+        raise ValueError("insert_many: rows of one model, all with their keys or all without")
+    if returns and len(objs) > 1 and not connection.features.can_return_rows_from_bulk_insert:
+        return [insert(obj) for obj in objs]
+    key = ("insert", model, alias, returns, len(objs))
     statement = _STATEMENTS.get(key)
     if statement is None:
         fields = [f for f in meta.local_concrete_fields if not (returns and f is meta.pk)]
         q = connection.ops.quote_name
+        row = f"({', '.join(['%s'] * len(fields))})"
         sql = (
             f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
+            f"VALUES {', '.join([row] * len(objs))}"
         )
         if returns and connection.features.can_return_columns_from_insert:
             sql += f" RETURNING {q(meta.pk.column)}"
         statement = _STATEMENTS[key] = (prepared(sql), fields, returns)
     sql, fields, returns = statement
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if returns:
             if connection.features.can_return_columns_from_insert:
-                value = cursor.fetchone()[0]
+                values = [found[0] for found in cursor.fetchall()]
             else:
-                value = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
-            setattr(obj, meta.pk.attname, value)
-    obj._state.adding = False
-    obj._state.db = alias
-    return obj
+                values = [connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)]
+            for obj, value in zip(objs, values, strict=True):
+                setattr(obj, meta.pk.attname, value)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = alias
+    return list(objs)
 
 
 def update(obj: Model, fields: Sequence[str]) -> None:

@@ -26,7 +26,7 @@ from egov.audit.services import audit_record
 from egov.core import vntext
 from egov.core.errors import ValidationFailed
 from egov.core.prepared import prepared
-from egov.core.rows import insert as insert_row
+from egov.core.rows import insert_many as insert_rows
 from egov.notifications import backends, wakeup
 from egov.notifications.models import Channel, Notification, Status
 from egov.notifications.recipients import normalise_email, normalise_phone
@@ -84,10 +84,11 @@ def enqueue_all(messages: list[Notification]) -> list[Notification]:
     sent after the commit, by one task. A rolled-back transaction sends nothing."""
     if not messages:
         return []
-    if len(messages) == 1:
-        # the usual case (one message per change): a statement built once (egov.core.rows);
-        # bulk_create compiles its INSERT each time (a twentieth of a submission's web CPU)
-        queued = [insert_row(messages[0])]
+    if len(messages) <= len(Channel.values):
+        # a change's messages (one per channel): a statement built once per number of rows
+        # (egov.core.rows); bulk_create compiled its INSERT each time (a twentieth of a
+        # submission's web CPU)
+        queued = insert_rows(messages)
     else:
         queued = Notification.objects.bulk_create(messages)
     schedule_all([row.pk for row in queued])

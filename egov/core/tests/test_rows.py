@@ -93,3 +93,46 @@ def _draft(world):
     from egov.dossiers import services
 
     return services.draft_create(actor=world.citizen, procedure=world.procedure, unit=world.commune)
+
+
+def test_insert_many_writes_what_bulk_create_writes_with_keys_in_order(world):
+    dossier = Dossier.objects.filter(receiving_unit=world.commune).first() or _draft(world)
+
+    def noted(note):
+        event = _event(dossier, unit=world.commune)
+        event.note = note
+        return event
+
+    notes = ["một", "hai", "ba"]
+    with CaptureQueriesContext(connection) as ctx:
+        fast = rows.insert_many([noted(n) for n in notes])
+    assert len(ctx.captured_queries) == 1  # one statement for the three rows
+    slow = DossierEvent.objects.bulk_create([noted(n) for n in notes])
+    assert [e.note for e in fast] == notes
+    assert all(e.pk is not None and not e._state.adding for e in fast)
+    assert len({e.pk for e in fast + slow}) == 6
+    ignore = {"id"}
+    for got_fast, got_slow in zip(fast, slow, strict=True):
+        a = model_to_dict(DossierEvent.objects.get(pk=got_fast.pk))
+        b = model_to_dict(DossierEvent.objects.get(pk=got_slow.pk))
+        assert {k: v for k, v in a.items() if k not in ignore} == {
+            k: v for k, v in b.items() if k not in ignore
+        }
+    # the statement is kept by number of rows: two rows next is another one, still one query
+    with CaptureQueriesContext(connection) as ctx:
+        pair = rows.insert_many([noted("bốn"), noted("năm")])
+    assert len(ctx.captured_queries) == 1
+    assert [DossierEvent.objects.get(pk=e.pk).note for e in pair] == ["bốn", "năm"]
+    assert rows.insert_many([]) == []
+
+
+def test_insert_many_refuses_rows_of_mixed_kinds(world):
+    dossier = Dossier.objects.filter(receiving_unit=world.commune).first() or _draft(world)
+    keyed = _event(dossier)
+    keyed.pk = 10**9
+    before = DossierEvent.objects.count()
+    with pytest.raises(ValueError):
+        rows.insert_many([_event(dossier), keyed])
+    with pytest.raises(ValueError):
+        rows.insert_many([_event(dossier), AuditEvent(seq=1, action="x")])
+    assert DossierEvent.objects.count() == before

@@ -310,8 +310,8 @@ def test_one_task_for_the_messages_of_a_change_and_none_lost_if_it_dies(
 
 @pytest.mark.django_db
 def test_one_message_is_stored_as_several_are(django_capture_on_commit_callbacks):
-    """A change's single message takes the prepared INSERT, several take bulk_create: the rows
-    come out the same, each with its id, pending, never tried, due at once."""
+    """One message and a change's two (its e-mail and SMS) each in one prepared INSERT: the
+    rows come out the same, each with its id, pending, never tried, due at once."""
     fields = {
         "channel": Channel.EMAIL,
         "recipient": "lan@example.vn",
