@@ -1,5 +1,5 @@
 """Every read of dossiers, scoped by the access policy: in the query itself for every list; for
-one dossier read by id, on the units taking part in it (`dossier_for_staff`, the same answer).
+one dossier by id, on the units taking part in it (`require_staff_sight`, the same answer).
 
 Officials see a dossier when they hold any dossier right on a unit that takes part in it (the
 receiving unit and every unit a step was given to: both sides of an inter-level transfer see the
@@ -183,23 +183,24 @@ def dossier_for_staff(user: Any, pk: Any) -> Dossier:
     """The dossier `pk` with the rows its pages show beside it, if `user` sees it as an official
     (as `dossiers_for_staff(user)` would find it); else NotFound.
 
-    Two queries compiled once (ADR 0005), the dossier by its id and the units taking part in it,
-    and the scope tested on those units here: the same answer as filtering
-    `dossiers_for_staff(user)` by the id, for a tenth of the CPU (Django compiled that query,
-    its EXISTS and five joins anew for every page; bench/README.md, issue 5)."""
-    pk = _id(pk)
-    found = _DOSSIER_WITH_UNITS.fetch(pk)
-    if not found or not _sees_as_staff(user, found[0].pk, found[0].state):
+    The scope is tested first (`require_staff_sight`), then the dossier is read by its id: two
+    queries compiled once (ADR 0005), the same answer as filtering `dossiers_for_staff(user)` by
+    the id, for a fifth of the CPU (Django compiled that query, its EXISTS and five joins anew
+    for every page; bench/README.md, issue 5)."""
+    dossier = dossier_unchecked(require_staff_sight(user, pk))
+    if dossier is None:  # gone since the check
         raise NotFound(_("Không tìm thấy hồ sơ."))
-    return found[0]
+    return dossier
 
 
 def require_staff_sight(user: Any, pk: Any) -> int:
-    """The id of a dossier `user` sees as an official, or NotFound: the check before an
-    action, which reads the dossier itself under its lock (one query here, no columns of it)."""
+    """The id of a dossier `user` sees as an official, or NotFound: the check before an action
+    (which reads the dossier itself under its lock) or a page. One compiled query: the units
+    taking part in the dossier unless it is a draft, tested against the user's units, which is
+    what `dossiers_for_staff` says in its query."""
     pk = _id(pk)
     units = _any_of(user, DOSSIER_PERMS)
-    if units is None:
+    if units is None:  # a system-wide scope: any dossier but a draft
         found = _STATE.fetch(pk)
         sees = bool(found) and found[0].state != State.DRAFT
     else:
@@ -218,26 +219,12 @@ def dossier_unchecked(pk: int) -> Dossier | None:
     return found[0] if found else None
 
 
-def _sees_as_staff(user: Any, pk: int, state: str) -> bool:
-    """Whether `dossiers_for_staff(user)` holds the dossier `pk` in `state`: not a draft, and
-    the user's scope is system-wide or holds a unit taking part in it."""
-    if state == State.DRAFT:
-        return False
-    units = _any_of(user, DOSSIER_PERMS)
-    if units is None:
-        return True
-    return bool(units) and any(row.unit_id in units for row in _TAKING_PART.fetch(pk))
-
-
 _DOSSIER_WITH_UNITS = CompiledQuery(
     lambda pk: Dossier.objects.select_related(
         "procedure", "version", "receiving_unit", "current_unit", "current_step"
     ).filter(pk=pk)
 )
 _STATE = CompiledQuery(lambda pk: Dossier.objects.filter(pk=pk).only("state"))
-_TAKING_PART = CompiledQuery(
-    lambda pk: DossierUnit.objects.filter(dossier_id=pk).only("unit_id").order_by()
-)
 _TAKING_PART_UNLESS_DRAFT = CompiledQuery(
     lambda pk: (
         DossierUnit.objects.filter(dossier_id=pk)
