@@ -153,6 +153,31 @@ def drain_queue(limit: float = 300) -> None:
     time.sleep(0.5)  # the last task taken
 
 
+def wal_snapshot() -> tuple[int, ...] | None:
+    """PostgreSQL's WAL counters (records, full-page images, bytes) and checkpoints so far: what
+    an endpoint wrote to the log per request, and whether a checkpoint began meanwhile (after
+    one, each page's first change is logged whole)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as c:
+        c.execute("SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal")
+        wal = c.fetchone()
+        c.execute("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")
+        return (*wal, c.fetchone()[0])
+
+
+def format_wal(before: tuple[int, ...] | None, after: tuple[int, ...] | None, n: int) -> str:
+    if before is None or after is None or not n:
+        return ""
+    records, fpi, size, checkpoints = (a - b for a, b in zip(after, before, strict=True))
+    return (
+        f"WAL per request: {records / n:.1f} records, {fpi / n:.2f} full pages, "
+        f"{size / n / 1024:.1f} kB; checkpoints begun: {checkpoints}"
+    )
+
+
 def session_cookie(username: str) -> str:
     import time as t
 
@@ -584,10 +609,13 @@ def main() -> None:
             if worker:
                 drain_queue()
             wrk(base, spec, 5)
-            before = cpu_snapshot()
+            before, wal_before = cpu_snapshot(), wal_snapshot()
             results[name] = wrk(base, spec, args.duration)
-            spent = cpu_by_command(before, cpu_snapshot(), results[name]["requests"])
+            n = results[name]["requests"]
+            spent = cpu_by_command(before, cpu_snapshot(), n)
             print(f"  {name}: {results[name]}\n    {format_cpu(spent)}", flush=True)
+            if wal := format_wal(wal_before, wal_snapshot(), n):
+                print(f"    {wal}", flush=True)
             if args.latency_seconds:
                 if worker:
                     drain_queue()

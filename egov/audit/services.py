@@ -96,15 +96,11 @@ def _lock_head() -> tuple[int, str]:
     return row[0], row[1]
 
 
-def _move_head(seq: int, hash_: str) -> None:
+def _move_head(seq: int, hash_: str) -> rows.Also:
+    """The head's update, to run with the event's insert (one round trip on PostgreSQL)."""
     connection = connections[router.db_for_write(AuditChainHead)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            prepared(
-                f"UPDATE {connection.ops.quote_name(_HEAD)} SET seq = %s, hash = %s WHERE id = 1"  # noqa: S608
-            ),
-            [seq, hash_],
-        )
+    table = connection.ops.quote_name(_HEAD)
+    return f"UPDATE {table} SET seq = %s, hash = %s WHERE id = 1", [seq, hash_]  # noqa: S608
 
 
 def audit_record(
@@ -156,8 +152,8 @@ def audit_record(
         seq, prev_hash = _lock_head()
         event = AuditEvent(seq=seq + 1, created_at=timezone.now(), prev_hash=prev_hash, **fields)
         event.hash = event_hash(event)
-        rows.insert(event)  # AuditEvent.save() only ever inserts: this is the same INSERT
-        _move_head(event.seq, event.hash)
+        # AuditEvent.save() only ever inserts: this is the same INSERT
+        rows.insert(event, also=_move_head(event.seq, event.hash))
     return event
 
 

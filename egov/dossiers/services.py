@@ -25,7 +25,6 @@ from egov.audit.services import audit_record
 from egov.core import rows, vntext
 from egov.core.compiled import CompiledQuery
 from egov.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from egov.core.prepared import prepared
 from egov.core.workflow import Transition, lock_query, locked_for_transition
 from egov.dossiers import clock
 from egov.dossiers.applicants import ApplicantData, applicant_from_profile, clean_applicant
@@ -156,7 +155,8 @@ def _event(
 
 def _save(dossier: Dossier, *fields: str) -> None:
     dossier.row_version += 1
-    rows.update(dossier, [*fields, "row_version", "updated_at"])
+    also = _copy_search_key(dossier) if "search_key" in fields else None
+    rows.update(dossier, [*fields, "row_version", "updated_at"], also=also)
     if "due_at" in fields:
         # the participants' copy, in whose order the queues read a unit's dossiers
         DossierUnit.objects.filter(dossier=dossier).update(due_at=dossier.due_at)
@@ -179,20 +179,20 @@ def _search_key(dossier: Dossier) -> str:
 
 
 def _set_search_key(dossier: Dossier) -> None:
-    """Computes the dossier's search key and copies it to its participants (DossierUnit), where
-    the queues search it unit by unit; the caller saves the dossier's own column."""
-    dossier.search_key = key = _search_key(dossier)
-    if dossier.pk is not None:  # a new dossier's participants are created with its key
-        connection = connections[router.db_for_write(DossierUnit)]
-        table = connection.ops.quote_name(DossierUnit._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                prepared(
-                    f"UPDATE {table} SET search_key = %s "  # noqa: S608
-                    "WHERE dossier_id = %s AND search_key <> %s"
-                ),
-                [key, dossier.pk, key],
-            )
+    """Computes the dossier's search key; `_save` with "search_key" stores it with its copy on
+    the participants (DossierUnit), where the queues search it unit by unit. A new dossier's
+    participants are created with its key."""
+    dossier.search_key = _search_key(dossier)
+
+
+def _copy_search_key(dossier: Dossier) -> rows.Also:
+    connection = connections[router.db_for_write(DossierUnit)]
+    table = connection.ops.quote_name(DossierUnit._meta.db_table)
+    key = dossier.search_key
+    return (
+        f"UPDATE {table} SET search_key = %s WHERE dossier_id = %s AND search_key <> %s",  # noqa: S608
+        [key, dossier.pk, key],
+    )
 
 
 def _participate(dossier: Dossier, units: Sequence[Unit], *, new: bool = False) -> None:

@@ -136,3 +136,56 @@ def test_insert_many_refuses_rows_of_mixed_kinds(world):
     with pytest.raises(ValueError):
         rows.insert_many([_event(dossier), AuditEvent(seq=1, action="x")])
     assert DossierEvent.objects.count() == before
+
+
+def _rename_unit(world, name):
+    from egov.units.models import Unit
+
+    table = connection.ops.quote_name(Unit._meta.db_table)
+    return f"UPDATE {table} SET name = %s WHERE id = %s", [name, world.commune.pk]  # noqa: S608
+
+
+def _statements(ctx) -> int:
+    return len(ctx.captured_queries)
+
+
+def test_also_runs_with_an_insert_in_one_statement_on_postgresql(world):
+    dossier = Dossier.objects.filter(receiving_unit=world.commune).first() or _draft(world)
+    with CaptureQueriesContext(connection) as ctx:
+        event = rows.insert(_event(dossier), also=_rename_unit(world, "Xã đã đổi tên ‘1’"))
+    assert _statements(ctx) == (1 if connection.vendor == "postgresql" else 2)
+    assert event.pk is not None  # the insert's key comes back through the WITH
+    assert DossierEvent.objects.get(pk=event.pk).note == event.note
+    world.commune.refresh_from_db()
+    assert world.commune.name == "Xã đã đổi tên ‘1’"
+    # the same SQL again uses the statement built the first time, with the new values
+    rows.insert(_event(dossier), also=_rename_unit(world, "Xã đổi lần hai"))
+    world.commune.refresh_from_db()
+    assert world.commune.name == "Xã đổi lần hai"
+
+
+def test_also_runs_with_an_update_and_a_missing_row_still_refuses(world):
+    dossier = _draft(world)
+    dossier.applicant_name = "Trần Văn Bình"
+    with CaptureQueriesContext(connection) as ctx:
+        rows.update(dossier, ["applicant_name"], also=_rename_unit(world, "Xã cùng lúc"))
+    assert _statements(ctx) == (1 if connection.vendor == "postgresql" else 2)
+    assert Dossier.objects.get(pk=dossier.pk).applicant_name == "Trần Văn Bình"
+    world.commune.refresh_from_db()
+    assert world.commune.name == "Xã cùng lúc"
+    Dossier.objects.filter(pk=dossier.pk).delete()
+    with pytest.raises(DatabaseError):
+        rows.update(dossier, ["applicant_name"], also=_rename_unit(world, "Xã khác"))
+
+
+def test_a_failing_insert_takes_its_also_with_it(world):
+    from django.db import IntegrityError, transaction
+
+    dossier = Dossier.objects.filter(receiving_unit=world.commune).first() or _draft(world)
+    name = world.commune.name
+    broken = _event(dossier)
+    broken.action = None  # NOT NULL: the row is refused at once
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.insert(broken, also=_rename_unit(world, "Không được lưu"))
+    world.commune.refresh_from_db()
+    assert world.commune.name == name
