@@ -136,6 +136,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 else:
+    # Django's PostgreSQL backend, whose health check asks the server only when the connection's
+    # socket has something to say (egov/core/postgresql/base.py).
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "egov.core.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Parameters bound by the server, and the hot statements whose plan cannot depend on their
     # values (a row by its key, fixed INSERTs and UPDATEs) prepared on each connection and planned
