@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "egov.core.middleware.NFCInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "egov.accounts.middleware.AuthenticationMiddleware",  # the user read with the session
     "django_otp.middleware.OTPMiddleware",
     "egov.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -299,7 +299,7 @@ OTP_TOTP_ISSUER = "egov"
 # Idle timeouts in minutes (security level 3: officials 15 minutes by default).
 EGOV_OFFICIAL_IDLE_MINUTES = env_int("EGOV_OFFICIAL_IDLE_MINUTES", 15)
 EGOV_CITIZEN_IDLE_MINUTES = env_int("EGOV_CITIZEN_IDLE_MINUTES", 30)
-SESSION_ENGINE = "egov.accounts.sessions"  # Django's database sessions, read by a compiled query
+SESSION_ENGINE = "egov.accounts.sessions"  # database sessions read with their user, one query
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

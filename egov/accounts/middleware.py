@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import auth, messages
 from django.contrib.auth import logout
+from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from egov.accounts.models import UserKind
+from egov.accounts.sessions import session_user
 
 _LAST_SEEN = "egov_last_seen"
 
@@ -108,3 +112,20 @@ class OfficialTwoFactorMiddleware:
         except NoReverseMatch:
             url = settings.LOGIN_URL
         return f"{url}?{urlencode({'next': request.get_full_path()})}"
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, with the user taken from the row read with the session when it is the one the
+    session names (egov/accounts/sessions.py): one query for both. Django's get_user decides
+    as ever (the backend, the session's hash)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _session_user(request))
+
+
+def _session_user(request: HttpRequest) -> Any:
+    if not hasattr(request, "_cached_user"):
+        with session_user(request.session):
+            request._cached_user = auth.get_user(request)
+    return request._cached_user

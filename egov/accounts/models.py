@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -117,3 +118,32 @@ class RoleGrant(models.Model):
     def __str__(self) -> str:
         where = self.unit.name if self.unit_id else _("toàn hệ thống")
         return f"{self.get_role_display()} — {where}"
+
+
+class UserSession(AbstractBaseSession):
+    """Django's database session, with the key of the user signed in to it beside the data:
+    a request reads its session and its user in one query (egov/accounts/sessions.py), and a
+    user's sessions can be found (and go with the user).
+
+    `user` is copied from the session's data each time it is saved. Not a database constraint:
+    a session saved just after its user was deleted would then fail the request; read through
+    the join, it finds no user and the request is anonymous, as Django's check would say."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("người dùng"),
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from egov.accounts.sessions import SessionStore
+
+        return SessionStore
