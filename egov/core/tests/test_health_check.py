@@ -15,21 +15,16 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def kept():
-    """A second connection to the test database, in autocommit, as a worker keeps one."""
+def _second_connection():
+    """Another connection to the test database, in autocommit, as a worker keeps one."""
     wrapper = connections.create_connection("default")
     wrapper.ensure_connection()
     yield wrapper
     wrapper.close()
 
 
-@pytest.fixture
-def observer():
-    wrapper = connections.create_connection("default")
-    wrapper.ensure_connection()
-    yield wrapper
-    wrapper.close()
+kept = pytest.fixture(_second_connection, name="kept")
+observer = pytest.fixture(_second_connection, name="observer")
 
 
 def _run(wrapper, sql, params=None):
