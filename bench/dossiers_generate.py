@@ -1002,11 +1002,16 @@ def main() -> None:
          m.SupplementRequest, m.Decision]
     )  # fmt: skip
     # Fresh statistics: without them PostgreSQL plans the new tables as if empty (a parallel
-    # scan of the papers for one dossier's 30 rows).
+    # scan of the papers for one dossier's 30 rows). On PostgreSQL also a VACUUM, as autovacuum
+    # would do in time to a database in service: rows just written by COPY carry no hint bits
+    # and no visibility map, so the first requests to touch their pages pay for setting them,
+    # and autovacuum may start in the middle of a benchmark. The same submission-only run made
+    # 179/s right after a generation, then 236, 274 and 269/s after this VACUUM (bench/README).
     from django.db import connection
 
+    analyse = "VACUUM (ANALYZE)" if connection.vendor == "postgresql" else "ANALYZE"
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute(analyse)
     seconds = time.perf_counter() - started
     print(
         f"generated {dossiers:,} dossiers ({rows:,} rows) in {seconds:.1f} s: "
