@@ -83,8 +83,15 @@ def _report(name, timings, counts, queries, prof, cpu):
         s = io.StringIO()
         pstats.Stats(prof, stream=s).sort_stats(
             os.environ.get("PROF_SORT", "cumulative")
-        ).print_stats(int(os.environ.get("PROF_LINES", "45")))
+        ).print_stats(*_restrictions(os.environ.get("PROF_LINES", "45")))
+        if callers := os.environ.get("PROF_CALLERS"):  # who calls the functions matching this
+            pstats.Stats(prof, stream=s).sort_stats("cumulative").print_callers(callers)
         print(s.getvalue())
+
+
+def _restrictions(lines: str) -> list:
+    """PROF_LINES: a number of lines, or a regular expression the lines must match then 60."""
+    return [int(lines)] if lines.isdigit() else [lines, 60]
 
 
 def _areas(prof):
@@ -162,11 +169,29 @@ def _holds(name):
         WAITS.clear()
 
 
+def _backend_cpu() -> tuple[int | None, float]:
+    """The PostgreSQL backend serving this connection, and its CPU seconds so far (None, 0 on
+    SQLite, or where its /proc entry cannot be read: another host)."""
+    if connection.vendor != "postgresql":
+        return None, 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None, 0.0
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _run(name, client, make_request, count):
     HOLDS.clear()
     WAITS.clear()
     timings, counts, last, prof, cpu = [], [], None, None, []
     GC_MS.clear()
+    pid, backend_before = _backend_cpu()
+    process_before = time.process_time()
     for i in range(count):
         request = make_request(i)
         # as wrk does: the flash message of the last response is not sent back (the test client
@@ -174,7 +199,11 @@ def _run(name, client, make_request, count):
         client.cookies.pop("messages", None)
         profile = i >= count - PROFILED
         if profile and prof is None:
-            prof = cProfile.Profile()
+            # PROF_CLOCK=cpu: this process's CPU time only (waits on the database left out)
+            clock = (
+                time.process_time if os.environ.get("PROF_CLOCK") == "cpu" else time.perf_counter
+            )
+            prof = cProfile.Profile(clock)
         connection.queries_log.clear()
         with CaptureQueriesContext(connection) as ctx:
             t0, c0 = time.perf_counter(), time.process_time()
@@ -188,7 +217,15 @@ def _run(name, client, make_request, count):
         assert response.status_code == 302, response.content.decode()[:3000]
         counts.append(len(ctx.captured_queries))
         last = ctx.captured_queries
+    process_ms = (time.process_time() - process_before) * 1000 / count
+    backend_ms = 0.0
+    if pid is not None:
+        backend_ms = (_backend_cpu()[1] - backend_before) * 1000 / count
     _report(name, timings, counts, last, prof, cpu)
+    print(
+        f"   CPU per request, mean: this process {process_ms:.2f} ms"
+        + (f", its PostgreSQL backend {backend_ms:.2f} ms" if pid is not None else "")
+    )
     print(
         f"   gc: {len(GC_MS)} collections, {sum(GC_MS) / count:.2f} ms per request, "
         f"longest {max(GC_MS, default=0):.1f} ms"

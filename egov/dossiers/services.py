@@ -120,8 +120,13 @@ def _lock(dossier_id: Any, expected_version: int | None, *related: str) -> Dossi
     )
 
 
+# The states' labels, translated only when a refusal names one (get_state_display() rebuilt the
+# choices and translated the label on every transition checked).
+_STATE_LABELS = dict(State.choices)
+
+
 def _check(dossier: Dossier, action: str) -> Transition:
-    return TRANSITIONS.check(dossier.state, action, state_label=dossier.get_state_display())
+    return TRANSITIONS.check(dossier.state, action, state_label=_STATE_LABELS.get(dossier.state))
 
 
 def _event(
