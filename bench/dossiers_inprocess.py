@@ -8,7 +8,11 @@ a test database with the `world` fixture; and how long the audit chain's head ro
 PROF_N (200) requests of each kind; PROF_ONLY=submission|reception|forward: only those; PROF_SHOW=areas: the
 profiled requests' (PROF_PROFILED, 1) own time by package; PROF_BROKER=1: Celery publishes to an in-memory broker, as
 with REDIS_URL (the send is not run in the request); PROF_SHOW=1: the last request's queries and
-its cProfile (PROF_SORT, PROF_LINES). Not part of the test suite (bench/ is not collected).
+its cProfile (PROF_SORT, PROF_LINES: a number of lines or a pattern they must match;
+PROF_CALLERS: a pattern, whose functions' callers are listed); PROF_CLOCK=cpu: the profile counts
+this process's CPU time, not waits on the database. Each kind also prints the mean CPU per request
+of this process and, on PostgreSQL on this host, of its backend (from /proc).
+Not part of the test suite (bench/ is not collected).
 """
 
 from __future__ import annotations
