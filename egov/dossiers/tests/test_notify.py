@@ -61,3 +61,39 @@ def test_supplement_request_tells_what_to_add(world, applicant):
         Notification.objects.filter(ref=f"dossier:{d.pk}", channel="email").order_by("pk").last()
     )
     assert "Bản sao giấy khai sinh" in email.body and email.recipient == "hung@example.vn"
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_each_event_has_its_own_message_filled_in(language):
+    from datetime import UTC, datetime
+
+    from django.utils import translation
+
+    from egov.dossiers.models import Delivery, Dossier
+    from egov.dossiers.notify import _MESSAGES, _message
+
+    d = Dossier(
+        code="000.00.00.H56-261124-0007",
+        lookup_code="ABC234",
+        due_at=datetime(2026, 12, 7, 10, 0, tzinfo=UTC),
+        obligation_vnd=1234567,
+        delivery=Delivery.POST,
+    )
+    detail = "Bản sao CCCD 100%"
+    texts = set()
+    with translation.override(language):
+        for event in _MESSAGES:
+            subject, text = _message(d, event, detail)
+            assert d.code in subject and d.code in text, event
+            assert "%(" not in subject + text, event
+            texts.add(text)
+        assert _message(d, "unknown", detail) is None
+        assert "ABC234" in _message(d, "submit", detail)[1]
+        assert "17:00 ngày 07/12/2026" in _message(d, "accept", detail)[1]  # Vietnam time
+        assert "1.234.567" in _message(d, "request_payment", detail)[1]
+        for event in ("request_supplement", "refuse", "extend", "stop"):
+            assert detail in _message(d, event, detail)[1], event
+    assert len(texts) == len(_MESSAGES)  # one message per event, not one for all
+    with translation.override(language):
+        submitted = _message(d, "submit", detail)[0]
+    assert submitted.startswith("Đã nhận" if language == "vi" else "Online dossier")
