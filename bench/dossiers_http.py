@@ -92,6 +92,11 @@ parser.add_argument(
 )
 parser.add_argument("--no-redis", action="store_true", help="the embedded default: no broker")
 parser.add_argument("--no-celery-worker", action="store_true", help="publish, but send nothing")
+parser.add_argument(
+    "--restart-before",
+    default="",
+    help="endpoint names (semicolons) before which gunicorn is restarted: new workers",
+)
 args = parser.parse_args()
 
 CSRF = secrets.token_hex(16)  # 32 characters: an unmasked token the server accepts
@@ -153,10 +158,11 @@ def drain_queue(limit: float = 300) -> None:
     time.sleep(0.5)  # the last task taken
 
 
-def wal_snapshot() -> tuple[int, ...] | None:
-    """PostgreSQL's WAL counters (records, full-page images, bytes) and checkpoints so far: what
-    an endpoint wrote to the log per request, and whether a checkpoint began meanwhile (after
-    one, each page's first change is logged whole)."""
+def wal_snapshot() -> tuple | None:
+    """PostgreSQL's WAL counters (records, full-page images, bytes), checkpoints so far and the
+    log's position: what an endpoint wrote to the log per request, whether a checkpoint began
+    meanwhile (after one, each page's first change is logged whole), and the range to read with
+    pg_waldump."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -164,17 +170,21 @@ def wal_snapshot() -> tuple[int, ...] | None:
     with connection.cursor() as c:
         c.execute("SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal")
         wal = c.fetchone()
-        c.execute("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")
-        return (*wal, c.fetchone()[0])
+        c.execute(
+            "SELECT checkpoints_timed + checkpoints_req, pg_current_wal_lsn(),"
+            " pg_walfile_name(pg_current_wal_lsn()) FROM pg_stat_bgwriter"
+        )
+        return (*wal, *c.fetchone())
 
 
-def format_wal(before: tuple[int, ...] | None, after: tuple[int, ...] | None, n: int) -> str:
+def format_wal(before: tuple | None, after: tuple | None, n: int) -> str:
     if before is None or after is None or not n:
         return ""
-    records, fpi, size, checkpoints = (a - b for a, b in zip(after, before, strict=True))
+    records, fpi, size, checkpoints = (a - b for a, b in zip(after[:4], before[:4], strict=True))
     return (
         f"WAL per request: {records / n:.1f} records, {fpi / n:.2f} full pages, "
-        f"{size / n / 1024:.1f} kB; checkpoints begun: {checkpoints}"
+        f"{size / n / 1024:.1f} kB; checkpoints begun: {checkpoints}; "
+        f"LSN {before[4]}..{after[4]} (segment {before[5]})"
     )
 
 
@@ -599,11 +609,17 @@ def main() -> None:
         },
     }
     only = {n.strip() for n in args.only.split(";") if n.strip()}
+    restart_before = {n.strip() for n in args.restart_before.split(";") if n.strip()}
     try:
         results, latency = {}, {}
         for name, spec in endpoints.items():
             if only and name not in only and not name.startswith("B_"):
                 continue
+            if name in restart_before:
+                server.terminate()
+                server.wait(timeout=60)
+                server, base = start_server(ROOT, ENV, args.workers)
+                print(f"  (gunicorn restarted before {name})", flush=True)
             if not check(base, spec):
                 continue
             if worker:

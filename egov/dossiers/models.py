@@ -84,7 +84,9 @@ class Timing(models.TextChoices):
 
 
 class Dossier(models.Model):
-    code = models.CharField(_("mã hồ sơ"), max_length=40, unique=True, null=True, blank=True)
+    # Unique by a constraint in Meta, not `unique=True`: on PostgreSQL that would add a second,
+    # pattern-matching index, and no dossier is found by the beginning of its code.
+    code = models.CharField(_("mã hồ sơ"), max_length=40, null=True, blank=True)
     lookup_code = models.CharField(_("mã tra cứu"), max_length=8, blank=True)
     procedure = models.ForeignKey(
         Procedure, verbose_name=_("thủ tục"), on_delete=models.PROTECT, related_name="dossiers"
@@ -97,7 +99,11 @@ class Dossier(models.Model):
     )
     # The unit (one-stop centre, commune) where the dossier was lodged; the code comes from it.
     receiving_unit = models.ForeignKey(
-        Unit, verbose_name=_("nơi tiếp nhận"), on_delete=models.PROTECT, related_name="+"
+        Unit,
+        verbose_name=_("nơi tiếp nhận"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # dossier_recv begins with it
     )
     channel = models.PositiveSmallIntegerField(
         _("kênh nộp"), choices=SubmissionChannel.choices, default=SubmissionChannel.ONLINE
@@ -116,6 +122,7 @@ class Dossier(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="dossiers",
+        db_index=False,  # dossier_applicant begins with it
     )
     applicant_kind = models.CharField(
         _("đối tượng"), max_length=16, choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN
@@ -160,12 +167,22 @@ class Dossier(models.Model):
         "DossierStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     current_unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # dossier_queue begins with it
     )
     current_role = models.CharField(max_length=32, blank=True)
     current_kind = models.CharField(max_length=16, blank=True)
     current_assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # dossier_assignee_state begins with it
     )
     step_due_at = models.DateTimeField(null=True, blank=True)
 
@@ -212,6 +229,7 @@ class Dossier(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["code"], name="dossier_code_unique"),
             models.CheckConstraint(
                 condition=Q(state__in=[s.value for s in State]), name="dossier_state_valid"
             ),
@@ -260,8 +278,12 @@ class Dossier(models.Model):
 class DossierUnit(models.Model):
     """A unit that takes part in a dossier (receives it, or works a step): its staff see it."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="participants")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    # Neither key has an index of its own: dossier_unit_unique begins with the dossier,
+    # dossier_unit_by_unit with the unit (each index is one more write per change of a row).
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="participants", db_index=False
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
     # The dossier's search_key and due_at, copied (the services keep them equal): the queues
     # search a unit's dossiers for a name, code or ID number here. Migration 0007 orders a
     # unit's participants by (due_at, dossier) in one index, with the key included on
@@ -380,7 +402,10 @@ class DossierStep(models.Model):
 class DossierEvent(models.Model):
     """The dossier's timeline: every transition, who did it, and what the applicant may see."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    # dossier_event_timeline begins with the dossier: no index of its own
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

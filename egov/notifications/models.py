@@ -30,7 +30,7 @@ class Notification(models.Model):
     body = models.TextField(_("nội dung"))
     body_html = models.TextField(_("nội dung HTML"), blank=True)
     # What the message is about, e.g. "dossier:123": lets callers find their messages.
-    ref = models.CharField(_("liên quan đến"), max_length=100, blank=True, db_index=True)
+    ref = models.CharField(_("liên quan đến"), max_length=100, blank=True)
     status = models.CharField(
         _("trạng thái"), max_length=8, choices=Status.choices, default=Status.PENDING
     )
@@ -48,6 +48,8 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
+            # found by equality only: no second, pattern-matching index (db_index=True's)
+            models.Index(fields=["ref"], name="notification_ref"),
         ]
         constraints = [
             models.CheckConstraint(
