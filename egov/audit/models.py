@@ -90,7 +90,7 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(_("mã băm trước"), max_length=64)
     # Not indexed: no event is looked up by its hash (the chain is checked in `seq` order), and
     # an index of random values would take a random page of a large index on every event
-    # written. Two events cannot share one unless SHA-256 collides: `prev_hash` differs.
+    # written. Two events cannot share one unless SHA-256 collides: each hashes its own `seq`.
     hash = models.CharField(_("mã băm"), max_length=64)
 
     objects = AuditEventQuerySet.as_manager()
