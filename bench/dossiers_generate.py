@@ -1017,28 +1017,8 @@ def main() -> None:
         f"generated {dossiers:,} dossiers ({rows:,} rows) in {seconds:.1f} s: "
         f"{dossiers / seconds:,.0f} dossiers/s, {rows / seconds:,.0f} rows/s"
     )
-    settle(connection)
     for state, n in sorted(states.items(), key=lambda x: -x[1]):
         print(f"  {state:<22} {n:>9,} ({100 * n / max(1, dossiers):.2f} %)")
-
-
-def settle(connection) -> None:
-    """Write out what the generation left in memory before anyone measures: the database's dirty
-    pages (CHECKPOINT, as the checkpointer would within minutes) and the kernel's (sync). Left to
-    themselves, they were flushed during the first benchmark run after a generation, and the
-    kernel's writeback threads took 0.5-3.6 ms of CPU per request of its write endpoints
-    (bench/README, tenth run). Not timed with the generation."""
-    started = time.perf_counter()
-    if connection.vendor == "postgresql":
-        from django.db import DatabaseError
-
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("CHECKPOINT")
-        except DatabaseError as exc:  # CHECKPOINT needs a superuser (or pg_checkpoint)
-            print(f"  (no CHECKPOINT: {exc})")
-    os.sync()
-    print(f"  settled (checkpoint, sync) in {time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":
