@@ -39,9 +39,36 @@ def _iso_utc(value: datetime) -> str:
 def canonical_bytes(fields: dict[str, Any]) -> bytes:
     data = {name: fields[name] for name in HASHED_FIELDS}
     data["created_at"] = _iso_utc(data["created_at"])
+    return _dumps(data).encode("utf-8")
+
+
+def _members(data: dict[str, Any], names: list[str]) -> str:
+    """The JSON object's members `names`, as `canonical_bytes` writes them, without braces."""
+    return _dumps({name: data[name] for name in names})[1:-1]
+
+
+def _dumps(data: dict[str, Any]) -> str:
     return json.dumps(
         data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-    ).encode("utf-8")
+    )
+
+
+def canonical_parts(fields: dict[str, Any]) -> tuple[bytes, bytes, bytes]:
+    """`canonical_bytes` around the two fields known only at the end of the chain: for every
+    `seq` and `prev_hash` (a hex digest), canonical_bytes(fields with them) ==
+    a + prev_hash + b + str(seq) + c. PostgreSQL joins them with the chain head's values in the
+    statement that moves the head (`audit_record`), so the head is read and moved in one round
+    trip."""
+    data = {name: fields[name] for name in HASHED_FIELDS if name not in ("seq", "prev_hash")}
+    data["created_at"] = _iso_utc(data["created_at"])
+    names = sorted(data)
+    before = [name for name in names if name < "prev_hash"]
+    between = [name for name in names if "prev_hash" < name < "seq"]
+    after = [name for name in names if name > "seq"]
+    a = "{" + (f"{_members(data, before)}," if before else "") + '"prev_hash":"'
+    b = '",' + (f"{_members(data, between)}," if between else "") + '"seq":'
+    c = (f",{_members(data, after)}" if after else "") + "}"
+    return a.encode("utf-8"), b.encode("utf-8"), c.encode("utf-8")
 
 
 def compute_hash(fields: dict[str, Any]) -> str:

@@ -144,6 +144,9 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=ZERO_HASH)
+    # the hash before the last event's: the last event's prev_hash, handed back by the statement
+    # that appends an event and moves the head in one (PostgreSQL, `audit_record`)
+    prev_hash = models.CharField(max_length=64, default=ZERO_HASH)
 
     class Meta:
         verbose_name = _("đầu chuỗi nhật ký")

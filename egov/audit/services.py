@@ -10,15 +10,17 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router, transaction
+from django.db.models import Field
 from django.utils import timezone
 
-from egov.audit.chain import event_hash
+from egov.audit.chain import HASHED_FIELDS, canonical_parts, event_hash
 from egov.audit.context import current
 from egov.audit.models import ZERO_HASH, AuditChainHead, AuditEvent
 from egov.core import rows
@@ -96,11 +98,12 @@ def _lock_head() -> tuple[int, str]:
     return row[0], row[1]
 
 
-def _move_head(seq: int, hash_: str) -> rows.Also:
-    """The head's update, to run with the event's insert (one round trip on PostgreSQL)."""
+def _move_head(event: AuditEvent) -> rows.Also:
+    """The head's update, to run with the event's insert (databases other than PostgreSQL)."""
     connection = connections[router.db_for_write(AuditChainHead)]
     table = connection.ops.quote_name(_HEAD)
-    return f"UPDATE {table} SET seq = %s, hash = %s WHERE id = 1", [seq, hash_]  # noqa: S608
+    sql = f"UPDATE {table} SET seq = %s, hash = %s, prev_hash = %s WHERE id = 1"  # noqa: S608
+    return sql, [event.seq, event.hash, event.prev_hash]
 
 
 def audit_record(
@@ -111,12 +114,15 @@ def audit_record(
     unit: Any = None,
     summary: dict[str, Any] | None = None,
     role: str = "",
+    also: Sequence[rows.Also] = (),
 ) -> AuditEvent:
     """Append one audit event to the chain, in the caller's transaction.
 
     `actor` is the user who acted (None for the system), `role` the role they acted in (defaults
     to the request's audit context), `target` the changed object, `unit` the unit it belongs to,
-    `summary` what changed (e.g. {"name": [old, new]}).
+    `summary` what changed (e.g. {"name": [old, new]}). `also`: the change's own last writes
+    (`rows.insertion`, e.g. the dossier's history row), sent with the event: on PostgreSQL the
+    change's history, the head's move and the event are one statement.
 
     The chain head stays locked until the caller's transaction ends, so every other writer waits
     for it: call this as the last write of the transaction, after locking and changing the rows
@@ -131,30 +137,101 @@ def audit_record(
         content_type_id = ContentType.objects.get_for_model(target).pk
         object_id = _text(target.pk, 64)
         object_repr = _text(target, 200)
-    fields: dict[str, Any] = {
-        "actor_id": actor.pk if actor is not None else None,
-        "actor_label": _text(actor.get_username(), 150) if actor is not None else "",
-        "role": _text(role or ctx.role, 32),
-        "unit_id": unit.pk if unit is not None else None,
-        "unit_name": _text(unit.name, 255) if unit is not None else "",
-        "action": _text(action, 64),
-        "content_type_id": content_type_id,
-        "object_id": object_id,
-        "object_repr": object_repr,
-        "summary": normalise_summary(summary),
-        "ip": _ip(ctx.ip),
-        "request_id": _text(ctx.request_id, 64),
-        "user_agent": _text(ctx.user_agent, 200),
-    }
+    event = AuditEvent(
+        created_at=timezone.now(),
+        actor_id=actor.pk if actor is not None else None,
+        actor_label=_text(actor.get_username(), 150) if actor is not None else "",
+        role=_text(role or ctx.role, 32),
+        unit_id=unit.pk if unit is not None else None,
+        unit_name=_text(unit.name, 255) if unit is not None else "",
+        action=_text(action, 64),
+        content_type_id=content_type_id,
+        object_id=object_id,
+        object_repr=object_repr,
+        summary=normalise_summary(summary),
+        ip=_ip(ctx.ip),
+        request_id=_text(ctx.request_id, 64),
+        user_agent=_text(ctx.user_agent, 200),
+    )
+    connection = connections[router.db_for_write(AuditEvent)]
     # No savepoint of its own (two round trips fewer per audited change): an event that cannot be
     # written fails the caller's whole transaction, which is what the trail needs anyway.
-    with transaction.atomic(savepoint=False):
-        seq, prev_hash = _lock_head()
-        event = AuditEvent(seq=seq + 1, created_at=timezone.now(), prev_hash=prev_hash, **fields)
-        event.hash = event_hash(event)
-        # AuditEvent.save() only ever inserts: this is the same INSERT
-        rows.insert(event, also=_move_head(event.seq, event.hash))
+    with transaction.atomic(using=connection.alias, savepoint=False):
+        if connection.vendor == "postgresql":
+            _append(connection, event, also)
+        else:
+            event.seq, event.prev_hash = _lock_head()
+            event.seq += 1
+            event.hash = event_hash(event)
+            # AuditEvent.save() only ever inserts: this is the same INSERT
+            rows.insert(event, also=[*also, _move_head(event)])
     return event
+
+
+# The event's columns that the statement fills from the chain head.
+_CHAINED = ("seq", "prev_hash", "hash")
+_APPENDS: dict[tuple, tuple[str, list[Field]]] = {}
+
+
+def _append(connection: Any, event: AuditEvent, also: Sequence[rows.Also]) -> None:
+    """PostgreSQL: move the head and insert `event` (and `also`) in one statement. The head's
+    UPDATE computes the new hash from the head it finds (`canonical_parts`), after waiting for
+    any other writer's commit, as `SELECT ... FOR UPDATE` did, and keeps the row locked until
+    this transaction ends."""
+    sql, fields = _append_statement(connection, also)
+    values = {name: getattr(event, name) for name in HASHED_FIELDS if name not in _CHAINED}
+    parts = canonical_parts(values)
+    params = [
+        *(value for write in also for value in write[1]),
+        *parts,
+        *(f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:  # no head row (deleted by hand): make it, then append without `also`
+            AuditChainHead.objects.get_or_create(pk=1)
+            sql, fields = _append_statement(connection, ())
+            cursor.execute(sql, params[sum(len(write[1]) for write in also) :])
+            row = cursor.fetchone()
+    event.seq, event.prev_hash, event.hash = row
+    event._state.adding = False
+    event._state.db = connection.alias
+
+
+def _append_statement(connection: Any, also: Sequence[rows.Also]) -> tuple[str, list[Field]]:
+    key = (connection.alias, tuple(write[0] for write in also))
+    found = _APPENDS.get(key)
+    if found is not None:
+        return found
+    meta = AuditEvent._meta
+    q = connection.ops.quote_name
+    fields = [f for f in meta.local_concrete_fields if f.attname not in _CHAINED]
+    # typed, as INSERT ... SELECT does not type its parameters by the columns
+    values = ", ".join(f"%s::{_sql_type(f, connection)}" for f in fields)
+    digest = (
+        "encode(sha256(%s::bytea || convert_to(hash, 'UTF8') || %s::bytea"
+        " || convert_to((seq + 1)::text, 'UTF8') || %s::bytea), 'hex')"
+    )
+    writes = [f"also{i} AS ({write[0]})" for i, write in enumerate(also)]
+    move = f"UPDATE {q(_HEAD)} SET prev_hash = hash, seq = seq + 1, hash = {digest} WHERE id = 1"  # noqa: S608
+    writes.append(f"head AS ({move} RETURNING seq, prev_hash, hash)")
+    sql = (
+        f"WITH {', '.join(writes)} "  # noqa: S608 (names from the models; values are parameters)
+        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}, seq, "
+        f"prev_hash, hash) SELECT {values}, head.seq, head.prev_hash, head.hash FROM head "
+        "RETURNING seq, prev_hash, hash"
+    )
+    found = _APPENDS[key] = (prepared(sql), fields)
+    return found
+
+
+def _sql_type(field: Field, connection: Any) -> str:
+    """A parameter's type: text for text columns (the value is cut to size beforehand; a cast
+    to varchar(n) would cut it silently), the column's own type otherwise."""
+    if field.get_internal_type() in ("CharField", "TextField"):
+        return "text"
+    return field.db_type(connection)
 
 
 # --- Verification ------------------------------------------------------------------------------

@@ -9,11 +9,12 @@ the values, as the compiler does (`pre_save`, then `get_db_prep_save`).
 What they skip, and callers must not need: signals (no receiver listens to these models), the
 parent tables of multi-table inheritance, and expressions as values (plain values only).
 
-`also`: one more write that belongs with this one (the audit chain's head with its event, the
-participants' copy of a dossier's search key with the dossier), given as its SQL and parameters.
-PostgreSQL runs it in the same statement, as a data-modifying WITH (one round trip instead of
-two); elsewhere it runs just before. The two must not depend on each other's effects: PostgreSQL
-runs both on the same snapshot, in no set order.
+`also`: more writes that belong with this one (the participants' copy of a dossier's search key
+with the dossier; the dossier's history row with its audit event), each given as its SQL and
+parameters (`insertion` makes an INSERT's). PostgreSQL runs them in the same statement, as
+data-modifying WITHs (one round trip instead of several); elsewhere they run just before, in
+order. None may depend on another's effects: PostgreSQL runs them all on the same snapshot, in no
+set order.
 """
 
 from __future__ import annotations
@@ -30,29 +31,58 @@ _STATEMENTS: dict[tuple, tuple[str, list, bool]] = {}
 Also = tuple[str, Sequence[object]]  # SQL and its parameters
 
 
-def _with_also(connection, sql: str, also: Also | None) -> str:
-    if also is None or connection.vendor != "postgresql":
+def with_also(connection, sql: str, also: Sequence[Also]) -> str:
+    """`sql` preceded by the writes of `also` as data-modifying WITHs (PostgreSQL)."""
+    if not also or connection.vendor != "postgresql":
         return sql
-    return f"WITH also AS ({also[0]}) {sql}"
+    writes = ", ".join(f"also{i} AS ({write[0]})" for i, write in enumerate(also))
+    return f"WITH {writes} {sql}"
 
 
-def _params(connection, also: Also | None, params: list) -> list:
-    """The statement's parameters; where `also` cannot share the statement, it runs now."""
-    if also is None:
+def also_params(connection, also: Sequence[Also], params: list) -> list:
+    """The parameters of `with_also(sql)`; where `also` cannot share the statement, it runs
+    now, in order."""
+    if not also:
         return params
     if connection.vendor == "postgresql":
-        return [*also[1], *params]
+        return [*(value for write in also for value in write[1]), *params]
     with connection.cursor() as cursor:
-        cursor.execute(also[0], also[1])
+        for sql, values in also:
+            cursor.execute(sql, values)
     return params
 
 
-def insert(obj: Model, *, also: Also | None = None) -> Model:
+def _also_key(also: Sequence[Also]) -> tuple[str, ...]:
+    return tuple(write[0] for write in also)
+
+
+def insertion(obj: Model) -> Also:
+    """The INSERT of `obj`, to be run as another write's `also` (its key must be set, or come
+    from the database: it is not read back)."""
+    model = type(obj)
+    alias = router.db_for_write(model, instance=obj)
+    connection = connections[alias]
+    key = ("insertion", model, alias, obj.pk is None)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        meta = model._meta
+        fields = [f for f in meta.local_concrete_fields if not (obj.pk is None and f is meta.pk)]
+        q = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+        )
+        statement = _STATEMENTS[key] = (sql, fields, False)
+    sql, fields, _returns = statement
+    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def insert(obj: Model, *, also: Sequence[Also] = ()) -> Model:
     """INSERT `obj` (as `obj.save(force_insert=True)`); an automatic primary key comes back."""
     return insert_many([obj], also=also)[0]
 
 
-def insert_many(objs: Sequence[Model], *, also: Also | None = None) -> list[Model]:
+def insert_many(objs: Sequence[Model], *, also: Sequence[Also] = ()) -> list[Model]:
     """INSERT `objs`, a few rows of one model, in one statement (as `bulk_create` does, built
     once per model, database and number of rows: not for batches of any size); automatic
     primary keys come back in their order. Where the database cannot return several rows' keys,
@@ -67,8 +97,8 @@ def insert_many(objs: Sequence[Model], *, also: Also | None = None) -> list[Mode
     if any(type(obj) is not model or (obj.pk is None) != (objs[0].pk is None) for obj in objs):
         raise ValueError("insert_many: rows of one model, all with their keys or all without")
     if returns and len(objs) > 1 and not connection.features.can_return_rows_from_bulk_insert:
-        return [insert(obj, also=also if i == 0 else None) for i, obj in enumerate(objs)]
-    key = ("insert", model, alias, returns, len(objs), also and also[0])
+        return [insert(obj, also=also if i == 0 else ()) for i, obj in enumerate(objs)]
+    key = ("insert", model, alias, returns, len(objs), _also_key(also))
     statement = _STATEMENTS.get(key)
     if statement is None:
         fields = [f for f in meta.local_concrete_fields if not (returns and f is meta.pk)]
@@ -81,13 +111,13 @@ def insert_many(objs: Sequence[Model], *, also: Also | None = None) -> list[Mode
         if returns and connection.features.can_return_columns_from_insert:
             sql += f" RETURNING {q(meta.pk.column)}"
         statement = _STATEMENTS[key] = (
-            prepared(_with_also(connection, sql, also)),
+            prepared(with_also(connection, sql, also)),
             fields,
             returns,
         )
     sql, fields, returns = statement
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
-    params = _params(connection, also, params)
+    params = also_params(connection, also, params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if returns:
@@ -103,13 +133,13 @@ def insert_many(objs: Sequence[Model], *, also: Also | None = None) -> list[Mode
     return list(objs)
 
 
-def update(obj: Model, fields: Sequence[str], *, also: Also | None = None) -> None:
+def update(obj: Model, fields: Sequence[str], *, also: Sequence[Also] = ()) -> None:
     """UPDATE these fields of `obj` by its primary key (as `obj.save(update_fields=fields)`,
     including `auto_now` fields named among them); DatabaseError if no row was updated."""
     model = type(obj)
     alias = router.db_for_write(model, instance=obj)
     connection = connections[alias]
-    key = ("update", model, alias, tuple(dict.fromkeys(fields)), also and also[0])
+    key = ("update", model, alias, tuple(dict.fromkeys(fields)), _also_key(also))
     statement = _STATEMENTS.get(key)
     if statement is None:
         meta = model._meta
@@ -117,11 +147,11 @@ def update(obj: Model, fields: Sequence[str], *, also: Also | None = None) -> No
         q = connection.ops.quote_name
         assignments = ", ".join(f"{q(f.column)} = %s" for f in chosen)
         sql = f"UPDATE {q(meta.db_table)} SET {assignments} WHERE {q(meta.pk.column)} = %s"  # noqa: S608
-        statement = _STATEMENTS[key] = (prepared(_with_also(connection, sql, also)), chosen, False)
+        statement = _STATEMENTS[key] = (prepared(with_also(connection, sql, also)), chosen, False)
     sql, chosen, _returns = statement
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in chosen]
     params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
-    params = _params(connection, also, params)
+    params = also_params(connection, also, params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if cursor.rowcount != 1:

@@ -140,8 +140,9 @@ def _event(
     public: bool = True,
     step: DossierStep | None = None,
     unit: Unit | None = None,
-) -> DossierEvent:
-    return rows.insert(
+) -> rows.Also:
+    """The change's history row, to be written with its audit event (`_audit(also=...)`)."""
+    return rows.insertion(
         DossierEvent(
             dossier=dossier,
             at=at,
@@ -160,20 +161,31 @@ def _event(
 
 def _save(dossier: Dossier, *fields: str) -> None:
     dossier.row_version += 1
-    also = _copy_search_key(dossier) if "search_key" in fields else None
+    also = [_copy_search_key(dossier)] if "search_key" in fields else []
     rows.update(dossier, [*fields, "row_version", "updated_at"], also=also)
     if "due_at" in fields:
         # the participants' copy, in whose order the queues read a unit's dossiers
         DossierUnit.objects.filter(dossier=dossier).update(due_at=dossier.due_at)
 
 
-def _audit(actor: Any, action: str, dossier: Dossier, unit: Unit, **summary: Any) -> None:
+def _audit(
+    actor: Any,
+    action: str,
+    dossier: Dossier,
+    unit: Unit,
+    *,
+    also: Sequence[rows.Also] = (),
+    **summary: Any,
+) -> None:
+    """The change's audit event, its last write; `also`: the change's history row (`_event`),
+    written with it (one statement on PostgreSQL)."""
     audit_record(
         actor=actor,
         action=f"dossiers.{action}",
         target=dossier,
         unit=unit,
         summary={"code": dossier.code, "state": dossier.state, **summary},
+        also=also,
     )
 
 
@@ -351,8 +363,10 @@ def draft_create(
         )
         _copy_checklist(dossier, None)
         _participate(dossier, [unit], new=True)
-        _event(dossier, actor=actor, action="draft", state_from="", at=_now(at), unit=unit)
-        _audit(actor, "draft_create", dossier, unit, procedure=procedure.code)
+        history = _event(
+            dossier, actor=actor, action="draft", state_from="", at=_now(at), unit=unit
+        )
+        _audit(actor, "draft_create", dossier, unit, procedure=procedure.code, also=[history])
     return dossier
 
 
@@ -490,10 +504,10 @@ def submit(
             _set_search_key(dossier)
             fields = ("code", "lookup_code", "submitted_at", "state", "search_key")
             _save(dossier, *fields, *(_DRAFT_FIELDS if changes is not None else ()))
-            _event(dossier, actor=actor, action="submit", state_from=State.DRAFT, at=now)
+            history = _event(dossier, actor=actor, action="submit", state_from=State.DRAFT, at=now)
             notify_applicant(dossier, "submit")
             extra = {"saved": saved} if saved else {}
-            _audit(actor, "submit", dossier, dossier.receiving_unit, **extra)
+            _audit(actor, "submit", dossier, dossier.receiving_unit, **extra, also=[history])
     if refusal is not None:
         raise refusal
     return dossier
@@ -791,9 +805,16 @@ def accept(
         steps = _accept(dossier, actor, now, due_at)
         _participate(dossier, [dossier.receiving_unit, *(s.unit for s in steps)])
         _save(dossier, "state", *_CLOCK_FIELDS, *_POSITION_FIELDS)
-        _event(dossier, actor=actor, action="accept", state_from=State.SUBMITTED, at=now)
+        history = _event(dossier, actor=actor, action="accept", state_from=State.SUBMITTED, at=now)
         notify_applicant(dossier, "accept")
-        _audit(actor, "accept", dossier, dossier.receiving_unit, due_at=str(dossier.due_at))
+        _audit(
+            actor,
+            "accept",
+            dossier,
+            dossier.receiving_unit,
+            due_at=str(dossier.due_at),
+            also=[history],
+        )
     return dossier
 
 
@@ -874,11 +895,13 @@ def counter_receive(
             steps = _accept(dossier, actor, now, due_at, assignment)
             taking_part += [s.unit for s in steps]
             dossier.save()
-            _event(dossier, actor=actor, action="accept", state_from="", at=now, unit=unit)
+            history = _event(
+                dossier, actor=actor, action="accept", state_from="", at=now, unit=unit
+            )
         elif outcome == CounterOutcome.SUPPLEMENT:
             _open_supplement(dossier, actor, now, items, reason)
             dossier.save()
-            _event(
+            history = _event(
                 dossier, actor=actor, action="request_supplement", state_from="", at=now,
                 note=items, unit=unit,
             )  # fmt: skip
@@ -889,7 +912,7 @@ def counter_receive(
                 dossier=dossier, kind=Decision.Kind.REFUSAL, at=now, by=actor, reason=reason
             )
             dossier.save()
-            _event(
+            history = _event(
                 dossier, actor=actor, action="refuse", state_from="", at=now, note=reason,
                 unit=unit,
             )  # fmt: skip
@@ -899,7 +922,15 @@ def counter_receive(
             {"accept": "accept", "supplement": "request_supplement", "refuse": "refuse"}[outcome],
             items or reason,
         )
-        _audit(actor, "counter_receive", dossier, unit, outcome=outcome, channel=channel)
+        _audit(
+            actor,
+            "counter_receive",
+            dossier,
+            unit,
+            outcome=outcome,
+            channel=channel,
+            also=[history],
+        )
     return dossier
 
 
@@ -955,12 +986,12 @@ def request_supplement(
         state_from = dossier.state
         _open_supplement(dossier, actor, now, items, reason)
         _save(dossier, "state", "supplement_count", "paused_at", "paused_remaining_us")
-        _event(
+        history = _event(
             dossier, actor=actor, action="request_supplement", state_from=state_from, at=now,
             note=items, step=dossier.current_step,
         )  # fmt: skip
         notify_applicant(dossier, "request_supplement", items)
-        _audit(actor, "request_supplement", dossier, dossier.receiving_unit)
+        _audit(actor, "request_supplement", dossier, dossier.receiving_unit, also=[history])
     return dossier
 
 
@@ -993,11 +1024,18 @@ def supplement(
             step.save(update_fields=["due_at"])
         dossier.state = request.resume_state
         _save(dossier, "state", "due_at", "step_due_at", "paused_at", "paused_remaining_us")
-        _event(
+        history = _event(
             dossier, actor=actor, action="supplement", state_from=State.AWAITING_SUPPLEMENT,
             at=now, note=note,
         )  # fmt: skip
-        _audit(actor, "supplement", dossier, dossier.receiving_unit, due_at=str(dossier.due_at))
+        _audit(
+            actor,
+            "supplement",
+            dossier,
+            dossier.receiving_unit,
+            due_at=str(dossier.due_at),
+            also=[history],
+        )
     return dossier
 
 
@@ -1025,12 +1063,19 @@ def request_payment(
         dossier.state = State.AWAITING_PAYMENT
         clock.pause(dossier, now)
         _save(dossier, "state", "obligation_vnd", "paused_at", "paused_remaining_us")
-        _event(
+        history = _event(
             dossier, actor=actor, action="request_payment", state_from=State.PROCESSING, at=now,
             note=note, step=dossier.current_step,
         )  # fmt: skip
         notify_applicant(dossier, "request_payment")
-        _audit(actor, "request_payment", dossier, dossier.receiving_unit, amount_vnd=amount_vnd)
+        _audit(
+            actor,
+            "request_payment",
+            dossier,
+            dossier.receiving_unit,
+            amount_vnd=amount_vnd,
+            also=[history],
+        )
     return dossier
 
 
@@ -1048,11 +1093,11 @@ def confirm_payment(
             step.save(update_fields=["due_at"])
         dossier.state = State.PROCESSING
         _save(dossier, "state", "due_at", "step_due_at", "paused_at", "paused_remaining_us")
-        _event(
+        history = _event(
             dossier, actor=actor, action="confirm_payment", state_from=State.AWAITING_PAYMENT,
             at=now,
         )  # fmt: skip
-        _audit(actor, "confirm_payment", dossier, dossier.receiving_unit)
+        _audit(actor, "confirm_payment", dossier, dossier.receiving_unit, also=[history])
     return dossier
 
 
@@ -1098,9 +1143,18 @@ def extend(
         dossier.due_at = new_due_at
         dossier.extension_count += 1
         _save(dossier, "due_at", "extension_count")
-        _event(dossier, actor=actor, action="extend", state_from=dossier.state, at=now, note=reason)
+        history = _event(
+            dossier, actor=actor, action="extend", state_from=dossier.state, at=now, note=reason
+        )
         notify_applicant(dossier, "extend", reason)
-        _audit(actor, "extend", dossier, dossier.receiving_unit, due_at=[str(old), str(new_due_at)])
+        _audit(
+            actor,
+            "extend",
+            dossier,
+            dossier.receiving_unit,
+            due_at=[str(old), str(new_due_at)],
+            also=[history],
+        )
     return dossier
 
 
@@ -1130,13 +1184,13 @@ def assign(
         step.save(update_fields=["assignee"])
         dossier.current_assignee = assignee
         _save(dossier, "current_assignee")
-        _event(
+        history = _event(
             dossier, actor=actor, action="assign", state_from=dossier.state, at=now,
             note=_label(assignee), public=False, step=step, unit=step.unit,
         )  # fmt: skip
         _audit(
             actor, "assign", dossier, step.unit, step=step.position,
-            assignee=[previous, assignee.pk],
+            assignee=[previous, assignee.pk], also=[history],
         )  # fmt: skip
     return dossier
 
@@ -1239,7 +1293,7 @@ def forward(
         )
         _enter(dossier, following, now, assignee)
         _save(dossier, "state", "result_number", *_POSITION_FIELDS)
-        _event(
+        history = _event(
             dossier, actor=actor, action="forward", state_from=state_from, at=now, note=note,
             public=dossier.state != state_from, step=step, unit=step.unit,
         )  # fmt: skip
@@ -1247,7 +1301,7 @@ def forward(
             notify_applicant(dossier, "result_ready")
         _audit(
             actor, "forward", dossier, step.unit, step=step.position,
-            to=following.position if following else None,
+            to=following.position if following else None, also=[history],
         )  # fmt: skip
     return dossier
 
@@ -1288,11 +1342,11 @@ def send_back(
         redo, _again_step = _insert_steps(dossier, step.position, again)
         _enter(dossier, redo, now)
         _save(dossier, "state", *_POSITION_FIELDS)
-        _event(
+        history = _event(
             dossier, actor=actor, action="send_back", state_from=State.PROCESSING, at=now,
             note=note, public=False, step=step, unit=step.unit,
         )  # fmt: skip
-        _audit(actor, "send_back", dossier, step.unit, step=step.position)
+        _audit(actor, "send_back", dossier, step.unit, step=step.position, also=[history])
     return dossier
 
 
@@ -1339,9 +1393,11 @@ def _close(
             answered_at=now, answer_note=reason
         )
         _save(dossier, "state", "closed_at", "paused_at", "paused_remaining_us")
-        _event(dossier, actor=actor, action=action, state_from=state_from, at=now, note=reason)
+        history = _event(
+            dossier, actor=actor, action=action, state_from=state_from, at=now, note=reason
+        )
         notify_applicant(dossier, action, reason)
-        _audit(actor, action, dossier, dossier.receiving_unit)
+        _audit(actor, action, dossier, dossier.receiving_unit, also=[history])
     return dossier
 
 
@@ -1420,9 +1476,13 @@ def deliver(
             dossier, "state", "delivery", "post_tracking_number", "returned_at", "closed_at",
             "timing",
         )  # fmt: skip
-        _event(dossier, actor=actor, action="deliver", state_from=State.RESULT_READY, at=now)
+        history = _event(
+            dossier, actor=actor, action="deliver", state_from=State.RESULT_READY, at=now
+        )
         notify_applicant(dossier, "deliver")
-        _audit(actor, "deliver", dossier, dossier.receiving_unit, timing=dossier.timing)
+        _audit(
+            actor, "deliver", dossier, dossier.receiving_unit, timing=dossier.timing, also=[history]
+        )
     return dossier
 
 

@@ -152,14 +152,14 @@ def _statements(ctx) -> int:
 def test_also_runs_with_an_insert_in_one_statement_on_postgresql(world):
     dossier = Dossier.objects.filter(receiving_unit=world.commune).first() or _draft(world)
     with CaptureQueriesContext(connection) as ctx:
-        event = rows.insert(_event(dossier), also=_rename_unit(world, "Xã đã đổi tên ‘1’"))
+        event = rows.insert(_event(dossier), also=[_rename_unit(world, "Xã đã đổi tên ‘1’")])
     assert _statements(ctx) == (1 if connection.vendor == "postgresql" else 2)
     assert event.pk is not None  # the insert's key comes back through the WITH
     assert DossierEvent.objects.get(pk=event.pk).note == event.note
     world.commune.refresh_from_db()
     assert world.commune.name == "Xã đã đổi tên ‘1’"
     # the same SQL again uses the statement built the first time, with the new values
-    rows.insert(_event(dossier), also=_rename_unit(world, "Xã đổi lần hai"))
+    rows.insert(_event(dossier), also=[_rename_unit(world, "Xã đổi lần hai")])
     world.commune.refresh_from_db()
     assert world.commune.name == "Xã đổi lần hai"
 
@@ -168,14 +168,14 @@ def test_also_runs_with_an_update_and_a_missing_row_still_refuses(world):
     dossier = _draft(world)
     dossier.applicant_name = "Trần Văn Bình"
     with CaptureQueriesContext(connection) as ctx:
-        rows.update(dossier, ["applicant_name"], also=_rename_unit(world, "Xã cùng lúc"))
+        rows.update(dossier, ["applicant_name"], also=[_rename_unit(world, "Xã cùng lúc")])
     assert _statements(ctx) == (1 if connection.vendor == "postgresql" else 2)
     assert Dossier.objects.get(pk=dossier.pk).applicant_name == "Trần Văn Bình"
     world.commune.refresh_from_db()
     assert world.commune.name == "Xã cùng lúc"
     Dossier.objects.filter(pk=dossier.pk).delete()
     with pytest.raises(DatabaseError):
-        rows.update(dossier, ["applicant_name"], also=_rename_unit(world, "Xã khác"))
+        rows.update(dossier, ["applicant_name"], also=[_rename_unit(world, "Xã khác")])
 
 
 def test_a_failing_insert_takes_its_also_with_it(world):
@@ -186,6 +186,24 @@ def test_a_failing_insert_takes_its_also_with_it(world):
     broken = _event(dossier)
     broken.action = None  # NOT NULL: the row is refused at once
     with pytest.raises(IntegrityError), transaction.atomic():
-        rows.insert(broken, also=_rename_unit(world, "Không được lưu"))
+        rows.insert(broken, also=[_rename_unit(world, "Không được lưu")])
     world.commune.refresh_from_db()
     assert world.commune.name == name
+
+
+def test_several_writes_ride_with_one_insert_and_insertion_writes_what_insert_writes(world):
+    dossier = Dossier.objects.filter(receiving_unit=world.commune).first() or _draft(world)
+    riding, carrier = _event(dossier), _event(dossier)
+    riding.note, carrier.note = "đi cùng câu lệnh khác", "câu lệnh chính"
+    before = DossierEvent.objects.filter(dossier=dossier).count()
+    with CaptureQueriesContext(connection) as ctx:
+        rows.insert(
+            carrier,
+            also=[rows.insertion(riding), _rename_unit(world, "Xã thứ ba")],
+        )
+    assert _statements(ctx) == (1 if connection.vendor == "postgresql" else 3)
+    rode = DossierEvent.objects.get(dossier=dossier, note="đi cùng câu lệnh khác")
+    assert (rode.action, rode.at, rode.state_to) == (riding.action, riding.at, riding.state_to)
+    assert DossierEvent.objects.filter(dossier=dossier).count() == before + 2
+    world.commune.refresh_from_db()
+    assert world.commune.name == "Xã thứ ba"

@@ -34,9 +34,9 @@ from egov.office.tests.test_home import login_verified
 # for every audited change, two for the submission. And the session comes with its user in one
 # query (egov/accounts/sessions.py): one fewer for every signed-in request.
 ON_POSTGRES = connection.vendor == "postgresql"
-SUBMIT_QUERIES = 11 if ON_POSTGRES else 13
-FORWARD_QUERIES = 15 if ON_POSTGRES else 16
-RECEPTION_QUERIES = 24 if ON_POSTGRES else 25
+SUBMIT_QUERIES = 9 if ON_POSTGRES else 13
+FORWARD_QUERIES = 13 if ON_POSTGRES else 16
+RECEPTION_QUERIES = 22 if ON_POSTGRES else 25
 
 
 def _draft_post(**overrides):
