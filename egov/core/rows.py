@@ -31,7 +31,7 @@ _STATEMENTS: dict[tuple, tuple[str, list, bool]] = {}
 Also = tuple[str, Sequence[object]]  # SQL and its parameters
 
 
-def with_also(connection, sql: str, also: Sequence[Also]) -> str:
+def _with_also(connection, sql: str, also: Sequence[Also]) -> str:
     """`sql` preceded by the writes of `also` as data-modifying WITHs (PostgreSQL)."""
     if not also or connection.vendor != "postgresql":
         return sql
@@ -39,8 +39,8 @@ def with_also(connection, sql: str, also: Sequence[Also]) -> str:
     return f"WITH {writes} {sql}"
 
 
-def also_params(connection, also: Sequence[Also], params: list) -> list:
-    """The parameters of `with_also(sql)`; where `also` cannot share the statement, it runs
+def _also_params(connection, also: Sequence[Also], params: list) -> list:
+    """The parameters of `_with_also(sql)`; where `also` cannot share the statement, it runs
     now, in order."""
     if not also:
         return params
@@ -50,6 +50,15 @@ def also_params(connection, also: Sequence[Also], params: list) -> list:
         for sql, values in also:
             cursor.execute(sql, values)
     return params
+
+
+def _insert_sql(connection, meta, fields: list, count: int) -> str:
+    q = connection.ops.quote_name
+    row = f"({', '.join(['%s'] * len(fields))})"
+    return (
+        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES {', '.join([row] * count)}"
+    )
 
 
 def _also_key(also: Sequence[Also]) -> tuple[str, ...]:
@@ -67,12 +76,7 @@ def insertion(obj: Model) -> Also:
     if statement is None:
         meta = model._meta
         fields = [f for f in meta.local_concrete_fields if not (obj.pk is None and f is meta.pk)]
-        q = connection.ops.quote_name
-        sql = (
-            f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
-        statement = _STATEMENTS[key] = (sql, fields, False)
+        statement = _STATEMENTS[key] = (_insert_sql(connection, meta, fields, 1), fields, False)
     sql, fields, _returns = statement
     return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
 
@@ -103,21 +107,17 @@ def insert_many(objs: Sequence[Model], *, also: Sequence[Also] = ()) -> list[Mod
     if statement is None:
         fields = [f for f in meta.local_concrete_fields if not (returns and f is meta.pk)]
         q = connection.ops.quote_name
-        row = f"({', '.join(['%s'] * len(fields))})"
-        sql = (
-            f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608
-            f"VALUES {', '.join([row] * len(objs))}"
-        )
+        sql = _insert_sql(connection, meta, fields, len(objs))
         if returns and connection.features.can_return_columns_from_insert:
             sql += f" RETURNING {q(meta.pk.column)}"
         statement = _STATEMENTS[key] = (
-            prepared(with_also(connection, sql, also)),
+            prepared(_with_also(connection, sql, also)),
             fields,
             returns,
         )
     sql, fields, returns = statement
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
-    params = also_params(connection, also, params)
+    params = _also_params(connection, also, params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if returns:
@@ -147,11 +147,11 @@ def update(obj: Model, fields: Sequence[str], *, also: Sequence[Also] = ()) -> N
         q = connection.ops.quote_name
         assignments = ", ".join(f"{q(f.column)} = %s" for f in chosen)
         sql = f"UPDATE {q(meta.db_table)} SET {assignments} WHERE {q(meta.pk.column)} = %s"  # noqa: S608
-        statement = _STATEMENTS[key] = (prepared(with_also(connection, sql, also)), chosen, False)
+        statement = _STATEMENTS[key] = (prepared(_with_also(connection, sql, also)), chosen, False)
     sql, chosen, _returns = statement
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in chosen]
     params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
-    params = also_params(connection, also, params)
+    params = _also_params(connection, also, params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if cursor.rowcount != 1:
