@@ -74,7 +74,11 @@ def figures(output: str) -> list[str]:
         head = LINE.search(line)
         if head is None:
             continue
-        means = next((MEANS.search(x) for x in lines[i + 1 : i + 40] if MEANS.search(x)), None)
+        means = None
+        for following in lines[i + 1 :]:
+            if LINE.search(following):
+                break  # the next kind's: this one printed no means
+            means = means or MEANS.search(following)
         tail = f", mean {means['mean']} + backend {means['backend']}" if means else ""
         found.append(f"{head['name']}: CPU median {head['cpu']} ms{tail} (wall {head['wall']})")
     return found
