@@ -129,7 +129,7 @@ def _check(dossier: Dossier, action: str) -> Transition:
     return TRANSITIONS.check(dossier.state, action, state_label=_STATE_LABELS.get(dossier.state))
 
 
-def _event(
+def _history_row(
     dossier: Dossier,
     *,
     actor: Any,
@@ -141,7 +141,7 @@ def _event(
     step: DossierStep | None = None,
     unit: Unit | None = None,
 ) -> rows.Also:
-    """The change's history row, to be written with its audit event (`_audit(also=...)`)."""
+    """The change's history row, not yet written: its INSERT, for `_audit(also=[...])`."""
     return rows.insertion(
         DossierEvent(
             dossier=dossier,
@@ -177,7 +177,7 @@ def _audit(
     also: Sequence[rows.Also] = (),
     **summary: Any,
 ) -> None:
-    """The change's audit event, its last write; `also`: the change's history row (`_event`),
+    """The change's audit event, its last write; `also`: the change's history row (`_history_row`),
     written with it (one statement on PostgreSQL)."""
     audit_record(
         actor=actor,
@@ -363,7 +363,7 @@ def draft_create(
         )
         _copy_checklist(dossier, None)
         _participate(dossier, [unit], new=True)
-        history = _event(
+        history = _history_row(
             dossier, actor=actor, action="draft", state_from="", at=_now(at), unit=unit
         )
         _audit(actor, "draft_create", dossier, unit, procedure=procedure.code, also=[history])
@@ -504,7 +504,9 @@ def submit(
             _set_search_key(dossier)
             fields = ("code", "lookup_code", "submitted_at", "state", "search_key")
             _save(dossier, *fields, *(_DRAFT_FIELDS if changes is not None else ()))
-            history = _event(dossier, actor=actor, action="submit", state_from=State.DRAFT, at=now)
+            history = _history_row(
+                dossier, actor=actor, action="submit", state_from=State.DRAFT, at=now
+            )
             notify_applicant(dossier, "submit")
             extra = {"saved": saved} if saved else {}
             _audit(actor, "submit", dossier, dossier.receiving_unit, **extra, also=[history])
@@ -805,7 +807,9 @@ def accept(
         steps = _accept(dossier, actor, now, due_at)
         _participate(dossier, [dossier.receiving_unit, *(s.unit for s in steps)])
         _save(dossier, "state", *_CLOCK_FIELDS, *_POSITION_FIELDS)
-        history = _event(dossier, actor=actor, action="accept", state_from=State.SUBMITTED, at=now)
+        history = _history_row(
+            dossier, actor=actor, action="accept", state_from=State.SUBMITTED, at=now
+        )
         notify_applicant(dossier, "accept")
         _audit(
             actor,
@@ -895,13 +899,13 @@ def counter_receive(
             steps = _accept(dossier, actor, now, due_at, assignment)
             taking_part += [s.unit for s in steps]
             dossier.save()
-            history = _event(
+            history = _history_row(
                 dossier, actor=actor, action="accept", state_from="", at=now, unit=unit
             )
         elif outcome == CounterOutcome.SUPPLEMENT:
             _open_supplement(dossier, actor, now, items, reason)
             dossier.save()
-            history = _event(
+            history = _history_row(
                 dossier, actor=actor, action="request_supplement", state_from="", at=now,
                 note=items, unit=unit,
             )  # fmt: skip
@@ -912,7 +916,7 @@ def counter_receive(
                 dossier=dossier, kind=Decision.Kind.REFUSAL, at=now, by=actor, reason=reason
             )
             dossier.save()
-            history = _event(
+            history = _history_row(
                 dossier, actor=actor, action="refuse", state_from="", at=now, note=reason,
                 unit=unit,
             )  # fmt: skip
@@ -986,7 +990,7 @@ def request_supplement(
         state_from = dossier.state
         _open_supplement(dossier, actor, now, items, reason)
         _save(dossier, "state", "supplement_count", "paused_at", "paused_remaining_us")
-        history = _event(
+        history = _history_row(
             dossier, actor=actor, action="request_supplement", state_from=state_from, at=now,
             note=items, step=dossier.current_step,
         )  # fmt: skip
@@ -1024,7 +1028,7 @@ def supplement(
             step.save(update_fields=["due_at"])
         dossier.state = request.resume_state
         _save(dossier, "state", "due_at", "step_due_at", "paused_at", "paused_remaining_us")
-        history = _event(
+        history = _history_row(
             dossier, actor=actor, action="supplement", state_from=State.AWAITING_SUPPLEMENT,
             at=now, note=note,
         )  # fmt: skip
@@ -1063,7 +1067,7 @@ def request_payment(
         dossier.state = State.AWAITING_PAYMENT
         clock.pause(dossier, now)
         _save(dossier, "state", "obligation_vnd", "paused_at", "paused_remaining_us")
-        history = _event(
+        history = _history_row(
             dossier, actor=actor, action="request_payment", state_from=State.PROCESSING, at=now,
             note=note, step=dossier.current_step,
         )  # fmt: skip
@@ -1093,7 +1097,7 @@ def confirm_payment(
             step.save(update_fields=["due_at"])
         dossier.state = State.PROCESSING
         _save(dossier, "state", "due_at", "step_due_at", "paused_at", "paused_remaining_us")
-        history = _event(
+        history = _history_row(
             dossier, actor=actor, action="confirm_payment", state_from=State.AWAITING_PAYMENT,
             at=now,
         )  # fmt: skip
@@ -1143,7 +1147,7 @@ def extend(
         dossier.due_at = new_due_at
         dossier.extension_count += 1
         _save(dossier, "due_at", "extension_count")
-        history = _event(
+        history = _history_row(
             dossier, actor=actor, action="extend", state_from=dossier.state, at=now, note=reason
         )
         notify_applicant(dossier, "extend", reason)
@@ -1184,7 +1188,7 @@ def assign(
         step.save(update_fields=["assignee"])
         dossier.current_assignee = assignee
         _save(dossier, "current_assignee")
-        history = _event(
+        history = _history_row(
             dossier, actor=actor, action="assign", state_from=dossier.state, at=now,
             note=_label(assignee), public=False, step=step, unit=step.unit,
         )  # fmt: skip
@@ -1293,7 +1297,7 @@ def forward(
         )
         _enter(dossier, following, now, assignee)
         _save(dossier, "state", "result_number", *_POSITION_FIELDS)
-        history = _event(
+        history = _history_row(
             dossier, actor=actor, action="forward", state_from=state_from, at=now, note=note,
             public=dossier.state != state_from, step=step, unit=step.unit,
         )  # fmt: skip
@@ -1342,7 +1346,7 @@ def send_back(
         redo, _again_step = _insert_steps(dossier, step.position, again)
         _enter(dossier, redo, now)
         _save(dossier, "state", *_POSITION_FIELDS)
-        history = _event(
+        history = _history_row(
             dossier, actor=actor, action="send_back", state_from=State.PROCESSING, at=now,
             note=note, public=False, step=step, unit=step.unit,
         )  # fmt: skip
@@ -1393,7 +1397,7 @@ def _close(
             answered_at=now, answer_note=reason
         )
         _save(dossier, "state", "closed_at", "paused_at", "paused_remaining_us")
-        history = _event(
+        history = _history_row(
             dossier, actor=actor, action=action, state_from=state_from, at=now, note=reason
         )
         notify_applicant(dossier, action, reason)
@@ -1476,7 +1480,7 @@ def deliver(
             dossier, "state", "delivery", "post_tracking_number", "returned_at", "closed_at",
             "timing",
         )  # fmt: skip
-        history = _event(
+        history = _history_row(
             dossier, actor=actor, action="deliver", state_from=State.RESULT_READY, at=now
         )
         notify_applicant(dossier, "deliver")
