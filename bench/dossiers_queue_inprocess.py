@@ -64,15 +64,33 @@ CASES = [
     ("officer: page, all + q=nguyen", "motcua.luuve", "/office/dossiers/?queue=all&q=nguyen"),
     ("officer: page, all + q=tran van", "motcua.luuve", "/office/dossiers/?queue=all&q=tran+van"),
     ("officer: page, all + q=le thi", "motcua.luuve", "/office/dossiers/?queue=all&q=le+thi"),
-    ("officer: page, all + q=<rare name>", "motcua.luuve", "RARE"),
-    ("officer: page, all + q=<a code>", "motcua.luuve", "CODE"),
-    ("officer: page, all + q=<an ID number>", "motcua.luuve", "IDNUM"),
+    ("officer: page, all + q=<rare name>", "motcua.luuve", "/office/dossiers/?queue=all&q={RARE}"),
+    ("officer: page, all + q=<a code>", "motcua.luuve", "/office/dossiers/?queue=all&q={CODE}"),
+    ("officer: page, all + q=<an ID number>", "motcua.luuve", "/office/dossiers/?queue=all&q={IDNUM}"),
     ("officer: page, all + q=nguyen (API)", "motcua.luuve", "/api/v1/dossiers/?search=nguyen"),
     ("officer: page, all + q=tran van (API)", "motcua.luuve", "/api/v1/dossiers/?search=tran+van"),
     ("officer: page, all, page 20", "motcua.luuve", "/office/dossiers/?queue=all&page=20"),
     ("specialist: page, to_process", "cv.luuve", "/office/dossiers/?queue=to_process"),
     ("specialist: page, overdue", "cv.luuve", "/office/dossiers/?queue=overdue"),
     ("leader (subtree): page, all", "ld.luuve", "/office/dossiers/?queue=all"),
+    # the role queues searched: a common name, a given name, the unit's agency code (every
+    # dossier holds it), and one dossier's name, code and ID number
+    *(
+        (f"{who}: page, {queue} + q={label}", user, f"/office/dossiers/?queue={queue}&q={q}")
+        for who, user, queues in (
+            ("officer", "motcua.luuve", ("to_receive", "to_return", "to_process", "overdue")),
+            ("specialist", "cv.luuve", ("to_process", "mine", "due_soon", "overdue")),
+        )
+        for queue in queues
+        for label, q in (
+            ("nguyen van", "nguyen+van"),
+            ("hoa", "hoa"),
+            ("<agency code>", "{AGENCY}"),
+            ("<rare name>", "{RARE}"),
+            ("<a code>", "{CODE}"),
+            ("<an ID number>", "{IDNUM}"),
+        )
+    ),
     ("officer: selector queue_counts", "motcua.luuve", "counts"),
     ("officer: selector work_queue(all)[:50]", "motcua.luuve", "rows"),
     ("officer: selector work_queue_rows(all, nguyen)", "motcua.luuve", "search rows"),
@@ -84,20 +102,26 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
-def sample_urls(user: User) -> dict[str, str]:
-    from urllib.parse import urlencode
+def sample_terms(user: User) -> dict[str, str]:
+    """Search terms taken from the user's latest open dossier (URL-quoted)."""
+    from urllib.parse import quote_plus
+
+    from egov.dossiers.models import OPEN_STATES
 
     d = (
         selectors.dossiers_for_staff(user)
+        .filter(state__in=OPEN_STATES)
         .order_by("-id")
         .only("code", "applicant_name", "applicant_id_number")
         .first()
     )
-    return {
-        "IDNUM": "/office/dossiers/?" + urlencode({"queue": "all", "q": d.applicant_id_number}),
-        "RARE": "/office/dossiers/?" + urlencode({"queue": "all", "q": d.applicant_name}),
-        "CODE": "/office/dossiers/?" + urlencode({"queue": "all", "q": d.code}),
+    terms = {
+        "IDNUM": d.applicant_id_number,
+        "RARE": d.applicant_name,
+        "CODE": d.code,
+        "AGENCY": d.code.split("-")[0],
     }
+    return {k: quote_plus(v) for k, v in terms.items()}
 
 
 def main() -> None:
@@ -109,11 +133,11 @@ def main() -> None:
                 users[username] = User.objects.get(username=username)
                 clients[username] = Client()
                 clients[username].force_login(users[username])
-        samples = sample_urls(users["motcua.luuve"])
+        samples = sample_terms(users["motcua.luuve"])
         for name, username, what in CASES:
             if args.only and args.only not in name:
                 continue
-            what = samples.get(what, what)
+            what = what.format(**samples) if what.startswith("/") else what
             user, client = users[username], clients[username]
             if what == "counts":
 

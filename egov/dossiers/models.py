@@ -212,6 +212,8 @@ class Dossier(models.Model):
             models.Index(fields=["due_at", "id"], name="dossier_due"),
             # The work queues read open dossiers only (a few percent of all): by where they
             # wait and for which role, and by who holds them, in the order of their appointment.
+            # On PostgreSQL dossier_open_at also holds the assignee and the search key (INCLUDE,
+            # migration 0009): a role queue is read, and searched, from the index alone.
             models.Index(
                 fields=["current_unit", "current_role", "due_at", "id"],
                 name="dossier_open_at",

@@ -17,8 +17,21 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    Expression,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat, StrIndex
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -126,6 +139,30 @@ class TermsMatch(Expression):
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.key)
         return f"egov_search_terms({sql}) @@ %s::tsquery", [*params, self.query]
+
+
+class AmongIds(Expression):
+    """PostgreSQL: `<field> = ANY(ARRAY(<ids>))`. The ids are read first and the rows looked up
+    by them; `IN (<ids>)` leaves the planner free to scan the other conditions' rows and test
+    each against the ids, which it did for a rare term in a role queue of 24,000 dossiers that
+    it estimated at 45 (17 ms, against 1 for the one dossier the words index names)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, field: str, ids: QuerySet[Any]) -> None:
+        super().__init__()
+        self.key, self.ids = F(field), Subquery(ids)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.key, self.ids]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        self.key, self.ids = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        key_sql, key_params = compiler.compile(self.key)
+        ids_sql, ids_params = compiler.compile(self.ids)
+        return f"{key_sql} = ANY(ARRAY{ids_sql})", [*key_params, *ids_params]
 
 
 def _participants_holding(term: str, units: set[int] | None) -> QuerySet[DossierUnit]:
@@ -354,12 +391,28 @@ def _filtered(user: Any, filters: QueueFilter, now: datetime) -> QuerySet[Dossie
     else:
         qs = Dossier.objects.filter(condition)
         if term:
-            qs = qs.filter(term_q(term))
+            qs = _holding(qs, term)
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.procedure_code:
         qs = qs.filter(procedure__code=filters.procedure_code[:8])
     return qs
+
+
+def _holding(queue: QuerySet[Dossier], term: str) -> QuerySet[Dossier]:
+    """The dossiers of a role queue (a few units' open dossiers for a role) whose key holds
+    `term`. PostgreSQL: a surely rare term (`_rare`) is found in the participants' index of
+    words and word pairs, then tested on the queue's rows; any other is tested on each of the
+    queue's rows (`strpos`, which no index serves: the planner preferred the dossiers' trigram
+    index for `term_q`'s LIKE, 24 ms for a common name where the queue held 159 rows)."""
+    if connections[queue.db].vendor != "postgresql":
+        return queue.filter(term_q(term))
+    holds = GreaterThan(StrIndex(Concat(Value(" "), F("search_key")), Value(" " + term)), 0)
+    queue = queue.filter(holds)
+    if _rare(term):
+        holding = DossierUnit.objects.filter(TermsMatch("search_key", term))
+        queue = queue.filter(AmongIds("pk", holding.values("dossier_id")))
+    return queue
 
 
 LISTED_FIELDS = (
@@ -410,9 +463,25 @@ def work_queue_rows(
     user: Any, filters: QueueFilter, start: int, stop: int, *, now: datetime | None = None
 ) -> list[dict[str, Any]]:
     """Rows `start` to `stop` of `work_queue(user, filters)` as the office page lists them
-    (ROW_FIELDS): the same rows in the same order, read the quickest way, in one query. A
-    search of "all" at the user's few units on PostgreSQL is read from the dossiers among
-    `_search_candidates` (scoped again); anything else is a slice of the queue's rows."""
+    (ROW_FIELDS): the same rows in the same order, read the quickest way (`_page`)."""
+    return list(_page(user, filters, start, stop, now).values(*ROW_FIELDS))
+
+
+def work_queue_page(
+    user: Any, filters: QueueFilter, start: int, stop: int, *, now: datetime | None = None
+) -> list[Dossier]:
+    """Rows `start` to `stop` of `work_queue(user, filters)`, with the fields it loads."""
+    return list(_listed(_page(user, filters, start, stop, now)))
+
+
+def _page(
+    user: Any, filters: QueueFilter, start: int, stop: int, now: datetime | None
+) -> QuerySet[Dossier]:
+    """The dossiers of rows `start` to `stop` of a queue, in its order. Their ids are chosen
+    first, and only those rows are joined to their procedure, version and unit: ordered after
+    the joins, a queue of 24,000 open dossiers joined every one of them before keeping 51
+    (31 ms against 17). A search of "all" at the user's few units on PostgreSQL is read from
+    the dossiers among `_search_candidates` (scoped again)."""
     candidates = _search_candidates(user, filters, stop)
     if candidates is None:
         rows = _filtered(user, filters, now or timezone.now())
@@ -420,7 +489,8 @@ def work_queue_rows(
         rows = dossiers_for_staff(user).filter(pk__in=candidates)
         if filters.state:
             rows = rows.filter(state=filters.state)
-    return list(rows.order_by("due_at", "id").values(*ROW_FIELDS)[start:stop])
+    ids = rows.order_by("due_at", "id").values("id")[max(start, 0) : max(start, stop, 0)]
+    return Dossier.objects.filter(pk__in=ids).order_by("due_at", "id")
 
 
 # A search of "all" (PostgreSQL) at up to WALK_MAX_UNITS units reads each unit's participants in

@@ -162,16 +162,20 @@ class DossierListView(APIView):
             state=_param(request, "state"),
             procedure_code=_param(request, "procedure"),
         )
+        start, stop = (page - 1) * size, page * size + 1  # one more: is there a next?
         if request.user.kind == UserKind.OFFICIAL:
-            queryset = selectors.work_queue(request.user, filters)
+            total = selectors.capped_count(
+                selectors.work_queue(request.user, filters), API_COUNT_CAP
+            )
+            rows = selectors.work_queue_page(request.user, filters, start, stop)
         else:
             queryset = selectors.dossiers_of_applicant(request.user).select_related(
                 "procedure", "version", "current_unit"
             )
             if filters.state:
                 queryset = queryset.filter(state=filters.state)
-        total = selectors.capped_count(queryset, API_COUNT_CAP)
-        rows = list(queryset[(page - 1) * size : page * size + 1])  # one more: is there a next?
+            total = selectors.capped_count(queryset, API_COUNT_CAP)
+            rows = list(queryset[start:stop])
         more = len(rows) > size
         rows = rows[:size]
         if page > 1 and not rows:

@@ -97,3 +97,21 @@ def test_no_audit_index_holds_the_hash():
     columns = [c["columns"] for c in _indexes(AuditEvent).values()]
     assert ["seq"] in columns  # the chain's order, read by the check
     assert not any("hash" in (c or []) for c in columns)
+
+
+def test_role_queues_are_read_and_searched_from_their_index():
+    """Migration 0009 (PostgreSQL): the open dossiers' index holds the assignee and the search
+    key beside its key columns, so that a role queue, searched or not, is read from the index
+    alone; the trigram index no query used is gone. SQLite: the key columns only."""
+    indexes = _indexes(Dossier)
+    open_at = indexes["dossier_open_at"]["columns"]
+    assert open_at[:4] == ["current_unit_id", "current_role", "due_at", "id"]
+    assert "dossier_search_trgm" not in indexes
+    if connection.vendor != "postgresql":
+        assert len(open_at) == 4
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'dossier_open_at'")
+        (definition,) = cursor.fetchone()
+    assert "INCLUDE (current_assignee_id, search_key)" in definition
+    assert "WHERE" in definition  # still open dossiers only

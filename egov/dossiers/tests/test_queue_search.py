@@ -14,7 +14,12 @@ from egov.dossiers import selectors, services
 from egov.dossiers.applicants import ApplicantData
 from egov.dossiers.models import Dossier, DossierUnit, State
 from egov.dossiers.tests.fixtures import vn
-from egov.dossiers.tests.test_queues import MON, _two_roles, busy  # noqa: F401 (a fixture)
+from egov.dossiers.tests.test_queues import (  # noqa: F401 (busy: a fixture)
+    MON,
+    _two_roles,
+    _users,
+    busy,
+)
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the participants' indexes are PostgreSQL's"
@@ -139,6 +144,53 @@ def test_the_pages_rows_are_the_querysets(busy, make_official, monkeypatch):  # 
         for (user, filters, start, stop), pks in expected.items():
             got = selectors.work_queue_rows(user, filters, start, stop, now=now)
             assert [r["id"] for r in got] == pks, (window, max_units, user, filters, start)
+
+
+def test_a_role_queues_page_is_its_querysets_slice(busy, make_official):  # noqa: F811
+    """The role queues' pages (their ids chosen first, then joined; a rare term found in the
+    words index first on PostgreSQL): the queryset's rows in its order, for the office page
+    (`work_queue_rows`) and the API (`work_queue_page`, with the columns it lists loaded)."""
+    world = busy
+    sent = Dossier.objects.filter(current_unit=world.department).get()
+    users = _users(world, make_official)
+    searches = ["", *_searches(world), sent.code, sent.applicant_name, sent.applicant_id_number]
+    now, compared, found = timezone.now(), 0, set()
+    for user in users:
+        for queue in (q for q in selectors.QUEUES if q != "all"):
+            for search in searches:
+                filters = selectors.QueueFilter(queue, search=search)
+                rows = selectors.work_queue(user, filters, now=now)
+                for start, stop in ((0, 51), (3, 9), (50, 101)):
+                    pks = [r.pk for r in rows[start:stop]]
+                    got = selectors.work_queue_rows(user, filters, start, stop, now=now)
+                    assert [r["id"] for r in got] == pks, (user, filters, start)
+                    page = selectors.work_queue_page(user, filters, start, stop, now=now)
+                    assert [d.pk for d in page] == pks, (user, filters, start)
+                    compared += len(pks)
+                    found.update((search, pk) for pk in pks)
+    assert compared > 50
+    # the rare terms found the transferred dossier in its role queues
+    assert {(sent.code, sent.pk), (sent.applicant_id_number, sent.pk)} <= found
+
+
+def test_the_api_page_reads_only_its_rows(busy, make_official, django_assert_max_num_queries):  # noqa: F811
+    """`work_queue_page` loads what the API lists in its one query: reading a row's procedure,
+    version and unit asks nothing more."""
+    officer = _two_roles(busy, make_official)
+    counts = selectors.queue_counts(officer)
+    busiest = max((q for q in counts if q != "all"), key=counts.get)
+    waiting = selectors.work_queue(officer, selectors.QueueFilter(busiest)).first()
+    name = waiting.applicant_name.split()[0]
+    for queue in ("all", busiest):
+        filters = selectors.QueueFilter(queue, search=name)
+        selectors.work_queue_page(officer, filters, 0, 51)  # the user's grants, read once
+        with django_assert_max_num_queries(1):
+            rows = selectors.work_queue_page(officer, filters, 0, 51)
+            labels = [
+                (d.procedure.code, d.version.name, d.current_unit and d.current_unit.name)
+                for d in rows
+            ]
+        assert len(labels) > 1, queue
 
 
 @postgresql_only
