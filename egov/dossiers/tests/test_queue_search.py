@@ -190,7 +190,7 @@ def test_the_api_page_reads_only_its_rows(busy, make_official, django_assert_max
                 (d.procedure.code, d.version.name, d.current_unit and d.current_unit.name)
                 for d in rows
             ]
-        assert len(labels) > 1, queue
+        assert labels, queue  # the first word of a waiting applicant's name: one row at least
 
 
 @postgresql_only
