@@ -480,37 +480,61 @@ def _page(
     """The dossiers of rows `start` to `stop` of a queue, in its order. Their ids are chosen
     first, and only those rows are joined to their procedure, version and unit: ordered after
     the joins, a queue of 24,000 open dossiers joined every one of them before keeping 51
-    (31 ms against 17). A search of "all" at the user's few units on PostgreSQL is read from
-    the dossiers among `_search_candidates` (scoped again)."""
-    candidates = _search_candidates(user, filters, stop)
+    (31 ms against 17). "All" at the user's few units on PostgreSQL is read from the dossiers
+    among `_all_candidates` (scoped again)."""
+    start, stop = max(start, 0), max(start, stop, 0)
+    candidates = _all_candidates(user, filters, stop)
     if candidates is None:
         rows = _filtered(user, filters, now or timezone.now())
+        if filters.queue != "all" and connections[rows.db].vendor == "postgresql":
+            return Dossier.objects.filter(pk__in=_role_queue_ids(rows, start, stop)).order_by(
+                "due_at", "id"
+            )
     else:
         rows = dossiers_for_staff(user).filter(pk__in=candidates)
         if filters.state:
             rows = rows.filter(state=filters.state)
-    ids = rows.order_by("due_at", "id").values("id")[max(start, 0) : max(start, stop, 0)]
+    ids = rows.order_by("due_at", "id").values("id")[start:stop]
     return Dossier.objects.filter(pk__in=ids).order_by("due_at", "id")
 
 
-# A search of "all" (PostgreSQL) at up to WALK_MAX_UNITS units reads each unit's participants in
-# the page's order (index dossier_unit_due, migration 0007), WALK_WINDOW of them at most: a
-# common name fills the page after a thousand index rows or so. A term that does not fill it in
-# the window (rarer than 1 in 300 or so of the unit's dossiers) is read from the index of words
-# and word pairs instead (dossier_unit_terms), which yields few rows for such a term but every
-# row of the country for a common one. A wider scope (a leader over a whole province) is
-# searched through the dossiers (`dossiers_for_staff`), whose order a walk of each unit would
-# not follow.
+def _role_queue_ids(rows: QuerySet[Dossier], start: int, stop: int) -> RawSQL | list[int]:
+    """The ids of rows `start` to `stop` of a role queue (PostgreSQL): the queue's rows found
+    first by its condition (OFFSET 0 keeps PostgreSQL from planning them with the order), then
+    sorted. Asked for them in order, the planner may walk every dossier of the country in the
+    order's index (dossier_due), testing each, when it expects the queue's rows to be many
+    and spread: at Lưu Vệ the officer's "to process" held 146 dossiers where it expected 4,451,
+    all last in that order, and the walk read 961,000 rows (650 ms; bench/README.md, thirteenth
+    run). A role queue holds a few units' open dossiers for a role: sorting them costs little."""
+    try:
+        sql, params = rows.order_by().values("id", "due_at").query.sql_with_params()
+    except EmptyResultSet:  # a queue of a right the user does not hold
+        return []
+    ordered = f"SELECT q.id FROM ({sql} OFFSET 0) AS q ORDER BY q.due_at, q.id LIMIT %s OFFSET %s"  # noqa: S608 (the SQL Django compiled; values are parameters)
+    return RawSQL(ordered, [*params, stop - start, start])  # noqa: S611 (the values are parameters)
+
+
+# "All" at up to WALK_MAX_UNITS units (PostgreSQL) reads each unit's participants in the page's
+# order (index dossier_unit_due, migration 0007), WALK_WINDOW of them at most, and keeps those
+# whose dossier has the state asked for and, searched, whose key holds the term. Read from the
+# dossiers in their order instead, a unit whose dossiers all come late in that order (a unit
+# new after a merger, holding only the open dossiers handed over to it) was found after walking
+# the country's: 850 ms for its first page, 1.1 s filtered by "returned", which it had none of
+# (bench/README.md). A common name fills the page after a thousand index rows or so. What does
+# not fill it in the window (a term or state rarer than 1 in 300 or so of the unit's dossiers)
+# is read as before: a term from the index of words and word pairs (dossier_unit_terms), which
+# yields few rows for such a term but every row of the country for a common one; a state from
+# the dossiers in their order. A wider scope (a leader over a whole province) is read from the
+# dossiers (`dossiers_for_staff`), whose order a walk of each unit would not follow.
 WALK_MAX_UNITS = 16
 WALK_WINDOW = 16_000
 
 
-def _search_candidates(user: Any, filters: QueueFilter, stop: int) -> RawSQL | None:
-    """The ids of dossiers among which the first `stop` rows of a search of "all" are, read
-    from the participants' indexes (every one of them matches); None where this does not
+def _all_candidates(user: Any, filters: QueueFilter, stop: int) -> RawSQL | None:
+    """The ids of dossiers among which the first `stop` rows of "all" are, read from the
+    participants' indexes (every one of them is in the queue); None where this does not
     apply."""
-    term = _term(filters.search)
-    if filters.queue != "all" or not term or filters.procedure_code:
+    if filters.queue != "all" or filters.procedure_code:
         return None
     if connections[Dossier.objects.db].vendor != "postgresql":
         return None
@@ -519,31 +543,56 @@ def _search_candidates(user: Any, filters: QueueFilter, stop: int) -> RawSQL | N
     units = _any_of(user, DOSSIER_PERMS)
     if units is None or len(units) > WALK_MAX_UNITS:
         return None
+    term = _term(filters.search)
     quote = connections[Dossier.objects.db].ops.quote_name
     participants, dossiers = quote(DossierUnit._meta.db_table), quote(Dossier._meta.db_table)
     state_sql, state_params = ("AND d.state = %s", [filters.state]) if filters.state else ("", [])
     n, needle = max(stop, 0), " " + term
-    index_sql = f"""
-        SELECT q.dossier_id FROM (
-            SELECT DISTINCT p.due_at, p.dossier_id
-            FROM {participants} AS p JOIN {dossiers} AS d ON d.id = p.dossier_id
-            WHERE egov_search_terms(p.search_key) @@ %s::tsquery
-                AND strpos(' ' || p.search_key, %s) > 0
-                AND p.unit_id + 0 = ANY(%s::bigint[])
-                AND d.state <> %s {state_sql}
-            ORDER BY p.due_at, p.dossier_id
-            LIMIT %s
-        ) AS q
-    """  # noqa: S608 (table names from the models; every value is a parameter)
     units_list = sorted(units) or [0]  # no unit: no participant (ids start at 1)
-    index_params = [terms_query(term), needle, units_list, State.DRAFT, *state_params, n]
-    if _rare(term):
-        return RawSQL(index_sql, index_params)  # noqa: S611 (the values are parameters)
+    if term:
+        fallback_sql = f"""
+            SELECT q.dossier_id FROM (
+                SELECT DISTINCT p.due_at, p.dossier_id
+                FROM {participants} AS p JOIN {dossiers} AS d ON d.id = p.dossier_id
+                WHERE egov_search_terms(p.search_key) @@ %s::tsquery
+                    AND strpos(' ' || p.search_key, %s) > 0
+                    AND p.unit_id + 0 = ANY(%s::bigint[])
+                    AND d.state <> %s {state_sql}
+                ORDER BY p.due_at, p.dossier_id
+                LIMIT %s
+            ) AS q
+        """  # noqa: S608 (table names from the models; every value is a parameter)
+        fallback_params = [terms_query(term), needle, units_list, State.DRAFT, *state_params, n]
+        if _rare(term):
+            return RawSQL(fallback_sql, fallback_params)  # noqa: S611 (the values are parameters)
+        term_sql, term_params = "AND strpos(' ' || p.search_key, %s) > 0", [needle]
+    elif filters.state in OPEN_STATES:
+        # Few dossiers of the country are in an open state at any time, and they are the
+        # recent ones, last in the page's order: the walk would read its whole window for
+        # nothing (60 ms against 16 at Lưu Vệ for "processing"). The dossiers of that
+        # state in their order (index dossier_state_due) are read instead.
+        return None
+    else:
+        # the dossiers in their order, each tested for a participant of the units: the query
+        # "all" is without the walk, for a state that fills no page in the window
+        fallback_sql = f"""
+            SELECT q.id FROM (
+                SELECT d.id FROM {dossiers} AS d
+                WHERE d.state <> %s {state_sql} AND EXISTS (
+                    SELECT 1 FROM {participants} AS p
+                    WHERE p.dossier_id = d.id AND p.unit_id = ANY(%s::bigint[])
+                )
+                ORDER BY d.due_at, d.id
+                LIMIT %s
+            ) AS q
+        """  # noqa: S608 (table names from the models; every value is a parameter)
+        fallback_params = [State.DRAFT, *state_params, units_list, n]
+        term_sql, term_params = "", []
     # `walk`, per unit (a lateral join): its first WALK_WINDOW participants in the page's order,
     # index only; those holding the term, joined to their dossiers for the state, `n` at most;
     # and whether they are all of the unit's matches that can come first (`n` found, or the
     # window held every participant of the unit: counted only when fewer were found). When
-    # every unit's are, the candidates are these; otherwise the first `n` of the words index.
+    # every unit's are, the candidates are these; otherwise the first `n` of the fallback.
     # There, "unit_id + 0" makes the unit a test of the few rows the index yields: as an index
     # condition the planner reads every row of the unit from its B-tree first (4 ms for 68,000).
     sql = f"""
@@ -561,7 +610,7 @@ def _search_candidates(user: Any, filters: QueueFilter, stop: int) -> RawSQL | N
                         WHERE w.unit_id = u.id ORDER BY w.due_at, w.dossier_id LIMIT %s
                     ) AS p
                     JOIN {dossiers} AS d ON d.id = p.dossier_id
-                    WHERE strpos(' ' || p.search_key, %s) > 0 AND d.state <> %s {state_sql}
+                    WHERE d.state <> %s {term_sql} {state_sql}
                     ORDER BY p.due_at, p.dossier_id
                     LIMIT %s
                 ) AS x
@@ -569,13 +618,14 @@ def _search_candidates(user: Any, filters: QueueFilter, stop: int) -> RawSQL | N
         )
         SELECT unnest(ids) FROM walk WHERE (SELECT bool_and(complete) FROM walk)
         UNION ALL
-        SELECT * FROM ({index_sql}) AS q WHERE NOT (SELECT bool_and(complete) FROM walk)
+        SELECT * FROM ({fallback_sql}) AS q WHERE NOT (SELECT bool_and(complete) FROM walk)
     """  # noqa: S608 (table names from the models; every value is a parameter)
     params = [
-        *(n, WALK_WINDOW, WALK_WINDOW, units_list, WALK_WINDOW, needle, State.DRAFT),
+        *(n, WALK_WINDOW, WALK_WINDOW, units_list, WALK_WINDOW, State.DRAFT),
+        *term_params,
         *state_params,
         n,
-        *index_params,
+        *fallback_params,
     ]
     return RawSQL(sql, params)  # noqa: S611 (the values are parameters)
 

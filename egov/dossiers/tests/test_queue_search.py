@@ -117,8 +117,9 @@ def _searches(world) -> list[str]:
 
 
 def test_the_pages_rows_are_the_querysets(busy, make_official, monkeypatch):  # noqa: F811
-    """Whatever path reads them (the walk in due order; the words index, when the walk's
-    window is too short for the term; the dossiers, for a scope too wide to walk; SQLite's),
+    """Whatever path reads them (the walk in due order, searched or not; the words index, or
+    the dossiers in their order, when the walk's window is too short for the term or the
+    state; the dossiers, for a scope too wide to walk or an open state; SQLite's),
     a page's rows are the queryset's slice: the same rows in the same order, in the scope."""
     world = busy
     users = [
@@ -131,8 +132,8 @@ def test_the_pages_rows_are_the_querysets(busy, make_official, monkeypatch):  # 
     now = timezone.now()
     expected = {}
     for user in users:
-        for search in _searches(world):
-            for state in ("", State.PROCESSING):
+        for search in ["", *_searches(world)]:
+            for state in ("", State.PROCESSING, State.RETURNED):
                 filters = selectors.QueueFilter("all", search=search, state=state)
                 rows = selectors.work_queue(user, filters, now=now)
                 for start, stop in ((0, 51), (50, 101)):
