@@ -117,11 +117,10 @@ def test_role_queues_are_read_and_searched_from_their_index():
     assert "WHERE" in definition  # still open dossiers only
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT setting")
 def test_the_database_runs_without_jit():
     """Migration 0010 (PostgreSQL): JIT compilation is off for the database, in every new
     session (a pooler's too) and in the migrating one; a session may still turn it on."""
-    if connection.vendor != "postgresql":
-        return
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT s.setconfig FROM pg_db_role_setting AS s JOIN pg_database AS d"
