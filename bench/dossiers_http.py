@@ -535,19 +535,7 @@ def paced(base: str, spec: dict, rate: float, seconds: int, clients: int = 16) -
     seconds_taken = time.perf_counter() - start
     if spec.get("consume"):
         spec["cursor"] = spec.get("cursor", 0) + total
-    times.sort()
-
-    def pct(q: float) -> float:
-        return times[min(len(times) - 1, int(q * len(times)))] if times else float("nan")
-
-    return {
-        "rps": len(times) / seconds_taken,
-        "p50": pct(0.50),
-        "p95": pct(0.95),
-        "p99": pct(0.99),
-        "errors": errors[0],
-        "requests": len(times),
-    }
+    return _summary(times, errors[0], seconds_taken)
 
 
 def reception_with_receipt(base: str, path: str, body: str, session: str, count: int) -> dict:
@@ -601,8 +589,12 @@ def reception_with_receipt(base: str, path: str, body: str, session: str, count:
         t.start()
     for t in threads:
         t.join()
-    seconds = time.perf_counter() - started
-    times.sort()
+    return _summary(times, errors[0], time.perf_counter() - started)
+
+
+def _summary(times: list[float], errors: int, seconds: float) -> dict[str, float]:
+    """Rate and percentiles of requests timed in Python, in the shape `run_wrk` answers."""
+    times = sorted(times)
 
     def pct(q: float) -> float:
         return times[min(len(times) - 1, int(q * len(times)))] if times else float("nan")
@@ -612,7 +604,7 @@ def reception_with_receipt(base: str, path: str, body: str, session: str, count:
         "p50": pct(0.50),
         "p95": pct(0.95),
         "p99": pct(0.99),
-        "errors": errors[0],
+        "errors": errors,
         "requests": len(times),
     }
 
