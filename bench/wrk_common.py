@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 _RESULT = re.compile(r"RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)")
+_NEXT = re.compile(r"NEXT (\d+)")
 
 
 def free_port() -> int:
@@ -55,7 +56,7 @@ def run_wrk(
         check=True,
     ).stdout
     requests, rps, p50, p95, p99, errors = _RESULT.search(out).groups()
-    return {
+    result = {
         "rps": float(rps),
         "p50": float(p50),
         "p95": float(p95),
@@ -63,6 +64,9 @@ def run_wrk(
         "errors": int(errors),
         "requests": int(requests),
     }
+    if found := _NEXT.search(out):  # a script that says which of its requests it reached
+        result["next"] = int(found.group(1))
+    return result
 
 
 def print_table(results: dict[str, dict[str, float]], width: int = 16) -> None:
