@@ -426,6 +426,15 @@ def wrk(base: str, spec: dict, seconds: int, connections: int = 16) -> dict[str,
     return result
 
 
+def _headers(spec: dict) -> dict[str, str]:
+    """What a request of `spec` carries besides its body: the session, the CSRF token, the type."""
+    return {
+        "Cookie": f"csrftoken={CSRF}; sessionid={spec.get('session', '')}",
+        "X-CSRFToken": CSRF,
+        "Content-Type": spec.get("content_type", "application/x-www-form-urlencoded"),
+    }
+
+
 def check(base: str, spec: dict) -> bool:
     """One request by hand before the load, so that a wrong set-up shows as an error."""
     body = spec["body"].encode() if spec.get("body") else None
@@ -436,11 +445,7 @@ def check(base: str, spec: dict) -> bool:
         base + spec["paths"][-1],
         data=body,
         method=spec.get("method", "GET"),
-        headers={
-            "Cookie": f"csrftoken={CSRF}; sessionid={spec.get('session', '')}",
-            "X-CSRFToken": CSRF,
-            "Content-Type": spec.get("content_type", "application/x-www-form-urlencoded"),
-        },
+        headers=_headers(spec),
     )
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -494,11 +499,7 @@ def paced(base: str, spec: dict, rate: float, seconds: int, clients: int = 16) -
     from urllib.parse import urlsplit
 
     host = urlsplit(base)
-    headers = {
-        "Cookie": f"csrftoken={CSRF}; sessionid={spec.get('session', '')}",
-        "X-CSRFToken": CSRF,
-        "Content-Type": spec.get("content_type", "application/x-www-form-urlencoded"),
-    }
+    headers = _headers(spec)
     total = int(rate * seconds)
     request_of = _requests_of(spec, total)
     times: list[float] = []
